@@ -1,0 +1,47 @@
+# Consenso: `make run` serves the demo on http://127.0.0.1:8000, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DATA ?= var
+export CONSENSO_DATABASE_URL ?= sqlite:///$(DATA)/consenso.db
+
+.PHONY: run test check bench assets clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.run-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.test-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@ $(VENV)/.run-installed
+
+tests/interop/node_modules/.installed: tests/interop/package-lock.json
+	cd tests/interop && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+run: $(VENV)/.run-installed
+	mkdir -p $(DATA)
+	$(BIN)/consenso db upgrade
+	$(BIN)/consenso demo
+	CONSENSO_DEMO=1 $(BIN)/consenso serve --host 127.0.0.1 --port 8000
+
+check: $(VENV)/.test-installed
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+test: $(VENV)/.test-installed tests/interop/node_modules/.installed check
+	$(BIN)/python -m pytest
+
+bench: $(VENV)/.test-installed
+	$(BIN)/python -m bench
+
+assets:
+	cd static && npm ci --no-audit --no-fund --loglevel=error && npm run build
+
+clean:
+	rm -rf $(VENV) $(DATA) tests/interop/node_modules static/node_modules

@@ -1,0 +1,119 @@
+"""The Secretariat's register: delegations, negotiations, users and the documents under negotiation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from drafting.errors import AlreadyExists, InvalidInput, NotFound
+from drafting.kinds import DelegationKind, DocumentKind, DocumentStatus, ParagraphKind, Role
+from drafting.layout import new_draft, write_document
+from drafting.models import Delegation, Document, DocumentUpdate, Negotiation, User
+
+
+def add_delegation(session: Session, code: str, name: str, kind: DelegationKind) -> Delegation:
+    code = code.strip().upper()
+    if not code or not name.strip():
+        raise InvalidInput("a delegation needs a code and a name")
+    if session.scalar(select(Delegation).where(Delegation.code == code)) is not None:
+        raise AlreadyExists("delegation", code)
+    delegation = Delegation(code=code, name=name.strip(), kind=kind)
+    session.add(delegation)
+    session.flush()
+    return delegation
+
+
+def delegation_by_code(session: Session, code: str) -> Delegation:
+    delegation = session.scalar(select(Delegation).where(Delegation.code == code.strip().upper()))
+    if delegation is None:
+        raise NotFound("delegation", code)
+    return delegation
+
+
+def create_negotiation(
+    session: Session, title: str, chair: str, participants: Sequence[str] | None = None
+) -> Negotiation:
+    if not title.strip():
+        raise InvalidInput("a negotiation needs a title")
+    chair_delegation = delegation_by_code(session, chair)
+    if participants is None:
+        members = list(session.scalars(select(Delegation).order_by(Delegation.code)))
+    else:
+        members = [delegation_by_code(session, code) for code in participants]
+    if chair_delegation not in members:
+        members.append(chair_delegation)
+    negotiation = Negotiation(title=title.strip(), chair=chair_delegation, participants=members)
+    session.add(negotiation)
+    session.flush()
+    return negotiation
+
+
+def negotiation_by_id(session: Session, negotiation_id: int) -> Negotiation:
+    negotiation = session.get(Negotiation, negotiation_id)
+    if negotiation is None:
+        raise NotFound("negotiation", negotiation_id)
+    return negotiation
+
+
+def add_user(session: Session, email: str, name: str, role: Role, delegation: str | None = None) -> User:
+    email = email.strip().lower()
+    if "@" not in email or not name.strip():
+        raise InvalidInput("a user needs an e-mail address and a name")
+    if role.needs_delegation and not delegation:
+        raise InvalidInput(f"the role {role.value} needs a delegation (--delegation CODE)")
+    if session.scalar(select(User).where(User.email == email)) is not None:
+        raise AlreadyExists("user", email)
+    member_of = delegation_by_code(session, delegation) if delegation else None
+    if role is Role.OBSERVER and member_of is not None and not member_of.kind.is_observer:
+        raise InvalidInput(f"{member_of.code} is a member state; observers belong to observer delegations")
+    user = User(email=email, name=name.strip(), role=role, delegation=member_of)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def user_by_email(session: Session, email: str) -> User:
+    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise NotFound("user", email)
+    return user
+
+
+def create_document(
+    session: Session,
+    negotiation_id: int,
+    kind: DocumentKind,
+    title: str,
+    paragraphs: Sequence[tuple[ParagraphKind, str]] = (),
+) -> Document:
+    """Register a document and store its first state (update 1 of its log)."""
+    if not title.strip():
+        raise InvalidInput("a document needs a title")
+    negotiation = negotiation_by_id(session, negotiation_id)
+    document = Document(negotiation=negotiation, kind=kind, title=title.strip(), status=DocumentStatus.DRAFT)
+    session.add(document)
+    session.flush()
+    doc = new_draft()
+    write_document(doc, title=document.title, kind=kind, status=document.status, paragraphs=paragraphs)
+    session.add(DocumentUpdate(document_id=document.id, seq=1, data=doc.get_update()))
+    session.flush()
+    return document
+
+
+def document_by_id(session: Session, document_id: int) -> Document:
+    document = session.get(Document, document_id)
+    if document is None:
+        raise NotFound("document", document_id)
+    return document
+
+
+def documents_for(session: Session, user: User) -> list[Document]:
+    """The documents of the negotiations the user's delegation takes part in (all, for staff roles)."""
+    query = select(Document).join(Negotiation).order_by(Negotiation.id, Document.id)
+    if user.role.needs_delegation:
+        if user.delegation is None:
+            return []
+        query = query.where(Negotiation.participants.any(Delegation.id == user.delegation.id))
+    return list(session.scalars(query))

@@ -1,0 +1,55 @@
+"""The enumerations of a negotiation: kinds of paragraphs and documents, statuses, delegation kinds."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ParagraphKind(StrEnum):
+    HEADING = "heading"
+    PREAMBULAR = "preambular"
+    OPERATIVE = "operative"
+
+
+class ParagraphStatus(StrEnum):
+    OPEN = "open"
+    BRACKETED = "bracketed"
+    AGREED_AD_REF = "agreed_ad_ref"
+    AGREED = "agreed"
+
+
+class DocumentKind(StrEnum):
+    DECLARATION = "declaration"
+    PLAN_OF_ACTION = "plan_of_action"
+    EXECUTIVE_SUMMARY = "executive_summary"
+    SUMMARY_OF_ACTIVITIES = "summary_of_activities"
+
+
+class DocumentStatus(StrEnum):
+    DRAFT = "draft"
+    UNDER_SILENCE = "under_silence"
+    ADOPTED = "adopted"
+
+
+class DelegationKind(StrEnum):
+    MEMBER_STATE = "member_state"
+    OBSERVER_STATE = "observer_state"
+    INTERNATIONAL_ORGANIZATION = "international_organization"
+    CIVIL_SOCIETY = "civil_society"
+
+    @property
+    def is_observer(self) -> bool:
+        return self is not DelegationKind.MEMBER_STATE
+
+
+class Role(StrEnum):
+    DELEGATE = "delegate"
+    HEAD = "head"
+    PPT = "ppt"
+    SECRETARIAT = "secretariat"
+    OBSERVER = "observer"
+    ADMIN = "admin"
+
+    @property
+    def needs_delegation(self) -> bool:
+        return self in (Role.DELEGATE, Role.HEAD, Role.PPT, Role.OBSERVER)

@@ -1,0 +1,120 @@
+"""The stored shape of a negotiation: delegations, users, negotiations, documents and their update log."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from drafting.kinds import DelegationKind, DocumentKind, DocumentStatus, Role
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _enum(enum: type[Role] | type[DelegationKind] | type[DocumentKind] | type[DocumentStatus]) -> Enum:
+    # Stored as plain strings (values, not names) so that adding a member needs no ALTER TYPE.
+    return Enum(
+        enum, native_enum=False, length=40, values_callable=lambda members: [m.value for m in members]
+    )
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+participants = Table(
+    "negotiation_participants",
+    Base.metadata,
+    Column("negotiation_id", ForeignKey("negotiations.id", ondelete="CASCADE"), primary_key=True),
+    Column("delegation_id", ForeignKey("delegations.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Delegation(Base):
+    __tablename__ = "delegations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[DelegationKind] = mapped_column(_enum(DelegationKind))
+
+
+class Negotiation(Base):
+    __tablename__ = "negotiations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    chair_id: Mapped[int] = mapped_column(ForeignKey("delegations.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    chair: Mapped[Delegation] = relationship(foreign_keys=[chair_id])
+    participants: Mapped[list[Delegation]] = relationship(secondary=participants, order_by=Delegation.code)
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("issuer", "subject"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(_enum(Role))
+    delegation_id: Mapped[int | None] = mapped_column(ForeignKey("delegations.id"))
+    issuer: Mapped[str | None] = mapped_column(String(500))
+    subject: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    delegation: Mapped[Delegation | None] = relationship()
+
+
+class Document(Base):
+    __tablename__ = "documents"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    negotiation_id: Mapped[int] = mapped_column(ForeignKey("negotiations.id"))
+    kind: Mapped[DocumentKind] = mapped_column(_enum(DocumentKind))
+    title: Mapped[str] = mapped_column(String(300))
+    status: Mapped[DocumentStatus] = mapped_column(_enum(DocumentStatus), default=DocumentStatus.DRAFT)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    negotiation: Mapped[Negotiation] = relationship()
+
+
+class DocumentUpdate(Base):
+    """One committed Yjs update. The log is append-only: it is the historical memory of the text."""
+
+    __tablename__ = "document_updates"
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class DocumentCheckpoint(Base):
+    """The whole document state folded up to and including update `seq`."""
+
+    __tablename__ = "document_checkpoints"
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    state: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_entries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(80))
+    subject: Mapped[str] = mapped_column(String(200))
+    detail: Mapped[str] = mapped_column(Text, default="")

@@ -1,0 +1,165 @@
+"""`consenso`: the Secretariat's admin tool, and how scripts get in. Settings come from CONSENSO_*."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import TypeVar
+
+from sqlalchemy.orm import Session
+
+from auth.credentials import create_script_token
+from drafting.catalogue import (
+    add_delegation,
+    add_user,
+    create_document,
+    create_negotiation,
+    user_by_email,
+)
+from drafting.database import make_engine, upgrade
+from drafting.demo import load_demo
+from drafting.errors import DraftingError, InvalidInput
+from drafting.importing import paragraphs_from_text
+from drafting.kinds import DelegationKind, DocumentKind, Role
+from server.settings import Settings, SettingsError
+
+T = TypeVar("T")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="consenso", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve the web application")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+
+    db = commands.add_parser("db", help="database schema").add_subparsers(dest="action", required=True)
+    db.add_parser("upgrade", help="migrate the database to the newest schema")
+
+    commands.add_parser("demo", help="load the demo negotiation (idempotent)")
+
+    delegation = commands.add_parser("delegation", help="delegations").add_subparsers(
+        dest="action", required=True
+    )
+    add = delegation.add_parser("add", help="add a delegation")
+    add.add_argument("code")
+    add.add_argument("name")
+    add.add_argument("--observer", action="store_true", help="an observer state, not a member state")
+
+    negotiation = commands.add_parser("negotiation", help="negotiations").add_subparsers(
+        dest="action", required=True
+    )
+    create = negotiation.add_parser("create", help="create a negotiation; prints its id")
+    create.add_argument("--title", required=True)
+    create.add_argument("--chair", required=True, help="code of the PPT's delegation")
+    create.add_argument("--participants", help="CODE,CODE... (default: every delegation)")
+
+    user = commands.add_parser("user", help="users").add_subparsers(dest="action", required=True)
+    user_add = user.add_parser("add", help="add a user")
+    user_add.add_argument("email")
+    user_add.add_argument("--name", required=True)
+    user_add.add_argument("--role", required=True, choices=[role.value for role in Role])
+    user_add.add_argument("--delegation", help="required for delegate, head, ppt and observer")
+
+    token = commands.add_parser("token", help="script credentials").add_subparsers(
+        dest="action", required=True
+    )
+    token_create = token.add_parser("create", help="create a bearer token; prints only the token")
+    token_create.add_argument("email")
+    token_create.add_argument("--ttl", type=int, help="lifetime in seconds (default: until revoked)")
+
+    document = commands.add_parser("document", help="documents").add_subparsers(dest="action", required=True)
+    doc_create = document.add_parser("create", help="create a document; prints its id")
+    doc_create.add_argument("--negotiation", type=int, required=True)
+    doc_create.add_argument("--kind", required=True, choices=[kind.value for kind in DocumentKind])
+    doc_create.add_argument("--title", required=True)
+    doc_create.add_argument(
+        "--from", dest="source", type=Path, help="plain text, blank lines between paragraphs"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings.from_env(port=getattr(args, "port", 8000))
+        if args.command == "serve":
+            return _serve(settings, args.host, args.port)
+        output = _run(settings, args)
+    except (DraftingError, SettingsError, OSError) as exc:
+        print(f"consenso: {exc}", file=sys.stderr)
+        return 1
+    if output is not None:
+        print(output)
+    return 0
+
+
+def _run(settings: Settings, args: argparse.Namespace) -> str | None:
+    engine = make_engine(settings.database_url, synchronous=settings.sqlite_synchronous)
+    try:
+        if args.command == "db":
+            upgrade(engine)
+            return None
+
+        def in_session(work: Callable[[Session], T]) -> T:
+            with Session(engine) as session, session.begin():
+                return work(session)
+
+        return in_session(lambda session: _command(session, args))
+    finally:
+        engine.dispose()
+
+
+def _command(session: Session, args: argparse.Namespace) -> str | None:
+    if args.command == "demo":
+        load_demo(session)
+        return None
+    if args.command == "delegation":
+        kind = DelegationKind.OBSERVER_STATE if args.observer else DelegationKind.MEMBER_STATE
+        add_delegation(session, args.code, args.name, kind)
+        return None
+    if args.command == "negotiation":
+        codes = [c for c in args.participants.split(",") if c.strip()] if args.participants else None
+        return str(create_negotiation(session, args.title, args.chair, codes).id)
+    if args.command == "user":
+        add_user(session, args.email, args.name, Role(args.role), args.delegation)
+        return None
+    if args.command == "token":
+        if args.ttl is not None and args.ttl <= 0:
+            raise InvalidInput("--ttl must be a positive number of seconds")
+        ttl = timedelta(seconds=args.ttl) if args.ttl is not None else None
+        return create_script_token(session, user_by_email(session, args.email), ttl)
+    if args.command == "document":
+        paragraphs = []
+        if args.source is not None:
+            try:
+                text = args.source.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise InvalidInput(f"cannot read {args.source}: {exc}") from exc
+            paragraphs = paragraphs_from_text(text)
+        return str(
+            create_document(session, args.negotiation, DocumentKind(args.kind), args.title, paragraphs).id
+        )
+    raise InvalidInput(f"unknown command {args.command}")
+
+
+def _serve(settings: Settings, host: str, port: int) -> int:
+    import uvicorn
+
+    from server.app import create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        ws_max_size=max(4 * settings.max_message_bytes, 16 * 1024 * 1024),
+        ws_ping_interval=20,
+        log_level="info",
+    )
+    return 0

@@ -1,0 +1,60 @@
+"""What the web layer holds for the life of the process: settings, database, committer and rooms."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from drafting.database import make_engine
+from drafting.store import Store
+from server.committer import Committer
+from server.rooms import Rooms
+from server.settings import Settings
+
+T = TypeVar("T")
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: Engine
+    store: Store
+    committer: Committer | None = None
+    rooms: Rooms | None = None
+    _started: bool = field(default=False)
+
+    @classmethod
+    def create(cls, settings: Settings) -> Services:
+        engine = make_engine(settings.database_url, synchronous=settings.sqlite_synchronous)
+        return cls(settings=settings, engine=engine, store=Store(engine))
+
+    async def start(self) -> None:
+        self.committer = Committer(self.store)
+        self.committer.start()
+        self.rooms = Rooms(
+            self.store,
+            self.committer,
+            idle_seconds=self.settings.room_idle_seconds,
+            checkpoint_every=self.settings.checkpoint_every,
+        )
+
+    async def stop(self) -> None:
+        if self.committer is not None:
+            await self.committer.stop()
+        if self.rooms is not None:
+            self.rooms.close_all()
+        self.engine.dispose()
+
+    async def in_session(self, work: Callable[[Session], T]) -> T:
+        """Run `work` in a database transaction on a worker thread; commit if it returns."""
+
+        def run() -> T:
+            with Session(self.engine, expire_on_commit=False) as session, session.begin():
+                return work(session)
+
+        return await asyncio.to_thread(run)
