@@ -8,8 +8,8 @@ from sqlalchemy.orm import Session
 from starlette.testclient import WebSocketTestSession
 from starlette.websockets import WebSocketDisconnect
 
-from drafting.catalogue import add_user, create_document, create_negotiation
-from drafting.kinds import DocumentKind, ParagraphKind, Role
+from drafting.catalogue import create_document, create_negotiation
+from drafting.kinds import DocumentKind, ParagraphKind
 from drafting.layout import read_paragraphs
 from drafting.store import Store
 from server.protocol import (
