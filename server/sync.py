@@ -95,13 +95,13 @@ async def _receive(websocket: WebSocket, room: Room, peer: Peer, limit: int) -> 
             await _close(websocket, peer, CLOSE_TOO_BIG, f"frame of {len(frame)} bytes exceeds {limit}")
             return
         try:
-            await _dispatch(room, peer, frame)
+            await dispatch(room, peer, frame)
         except (ProtocolError, DraftingError) as exc:
             await _close(websocket, peer, close_code(exc), str(exc))
             return
 
 
-async def _dispatch(room: Room, peer: Peer, frame: bytes) -> None:
+async def dispatch(room: Room, peer: Peer, frame: bytes) -> None:
     message = decode(frame)
     if isinstance(message, SyncMessage):
         if message.kind is SyncType.STEP1:
