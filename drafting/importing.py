@@ -16,7 +16,10 @@ MAX_PARAGRAPH_CHARS = 20_000
 _HEADING = re.compile(r"^([IVXLC]+|\d+)\.\s+\S")
 _OPERATIVE = re.compile(
     r"^(agree|agrees|decide|decides|resolve|resolves|request|requests|commit|commits|charge|charges|"
-    r"instruct|instructs|urge|urges|encourage|encourages|invite|invites|call|calls|to\s|[a-z]\)\s)",
+    r"instruct|instructs|urge|urges|encourage|encourages|invite|invites|call|calls|to\s|[a-z]\)\s|"
+    # The RCM negotiates in Spanish too.
+    r"acuerdan|acuerda|deciden|decide|resuelven|solicitan|solicita|encargan|encomiendan|instan|invitan|"
+    r"exhortan|piden|recomiendan)",
     re.IGNORECASE,
 )
 
