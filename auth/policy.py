@@ -42,3 +42,12 @@ def may_edit_text(principal: Principal, participants: Collection[int]) -> Decisi
     if not takes_part(principal, participants):
         return Decision(False, "only participating delegations may edit this negotiation's documents")
     return Decision(True, "delegations edit unlocked text")
+
+
+def may_restructure(principal: Principal, participants: Collection[int]) -> Decision:
+    """Insert, move and delete paragraphs: the PPT's moderators only."""
+    if principal.role is not Role.PPT:
+        return Decision(False, "only the Presidency Pro-Tempore inserts, moves and deletes paragraphs")
+    if not takes_part(principal, participants):
+        return Decision(False, "only participating delegations may edit this negotiation's documents")
+    return Decision(True, "the PPT restructures the text")

@@ -21,16 +21,17 @@ def utf8_length(text: str) -> int:
 
 def utf16_to_codepoint(text: str, index: int) -> int:
     """The code point index matching UTF-16 unit offset `index` (as yjs counts) in `text`."""
+    total = len(text.encode("utf-16-le")) // 2
+    if not 0 <= index <= total:
+        raise IndexError(f"UTF-16 offset {index} outside the text ({total} units)")
     units = 0
     for position, char in enumerate(text):
-        if units >= index:
-            if units > index:
-                raise IndexError(f"UTF-16 offset {index} splits a surrogate pair")
+        if units == index:
             return position
         units += 2 if ord(char) > 0xFFFF else 1
-    if units == index:
-        return len(text)
-    raise IndexError(f"UTF-16 offset {index} outside the text ({units} units)")
+        if units > index:
+            raise IndexError(f"UTF-16 offset {index} splits a surrogate pair")
+    return len(text)
 
 
 def codepoint_to_utf16(text: str, index: int) -> int:

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from auth.principal import Principal
+from drafting.guard import Rights
 from server.protocol import MessageType
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,7 @@ _ids = itertools.count(1)
 @dataclass(eq=False)
 class Peer:
     principal: Principal
-    can_edit: bool
+    rights: Rights
     send_frame: Callable[[bytes], Awaitable[None]]
     close_socket: Callable[[int, str], Awaitable[None]]
     queue_limit: int = 1024
@@ -37,7 +38,6 @@ class Peer:
     id: int = field(default_factory=lambda: next(_ids))
     awareness_clients: set[int] = field(default_factory=set)
     closed: bool = False
-    denied_once: bool = False
 
     def __post_init__(self) -> None:
         self._queue: asyncio.Queue[bytes] = asyncio.Queue(self.queue_limit)
@@ -78,9 +78,12 @@ class Peer:
         try:
             while True:
                 try:
-                    frame = await asyncio.wait_for(self._queue.get(), self.keepalive_seconds)
-                except TimeoutError:
-                    frame = KEEPALIVE
+                    frame = self._queue.get_nowait()
+                except asyncio.QueueEmpty:
+                    try:
+                        frame = await asyncio.wait_for(self._queue.get(), self.keepalive_seconds)
+                    except TimeoutError:
+                        frame = KEEPALIVE
                 await self.send_frame(frame)
         except asyncio.CancelledError:
             raise

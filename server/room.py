@@ -15,6 +15,7 @@ from typing import Any
 from pycrdt import Doc, TransactionEvent, merge_updates
 
 from drafting.errors import MalformedUpdate
+from drafting.guard import Guard, Rights, Verdict
 from drafting.layout import bind, label_unlabelled
 from drafting.store import Checkpoint, PendingUpdate
 from server.committer import Committer
@@ -58,6 +59,7 @@ class Room:
         self._captured: list[bytes] = []
         self._order_changed = False
         self._last_commit: asyncio.Future[None] | None = None
+        self.guard = Guard(doc)
         order = bind(doc)[0]
         self._subscriptions: list[tuple[Any, Any]] = [
             (doc, doc.observe(self._capture)),
@@ -74,18 +76,22 @@ class Room:
     def _mark_order_changed(self, _event: Any) -> None:
         self._order_changed = True
 
-    def apply_client_update(self, update: bytes) -> None:
-        """Apply a client's update; what it changed is committed, then published."""
+    def apply_client_update(self, update: bytes, rights: Rights) -> Verdict:
+        """Apply a client's update under the guard; what it changed is committed, then published.
+
+        What the sender may not change is compensated in the same transaction (see drafting/guard.py).
+        """
         try:
-            self.doc.apply_update(update)
-        except ValueError as exc:
+            verdict = self.guard.apply(update, rights)
+        except MalformedUpdate:
             self._captured.clear()
-            raise MalformedUpdate(str(exc)) from exc
+            raise
         if self._order_changed:
             self._order_changed = False
             with self.doc.transaction(origin="server"):
                 label_unlabelled(self.doc)
         self._submit_captured()
+        return verdict
 
     async def edit(self, change: Callable[[Doc[Any]], None]) -> None:
         """A server-side edit (import, labels, later locks and amendments): committed, then published."""
@@ -168,11 +174,9 @@ class Room:
         peer.send(encode_sync(SyncType.STEP2, self.state_diff(state_vector)))
 
     def receive_update(self, peer: Peer, update: bytes) -> None:
-        if peer.can_edit:
-            self.apply_client_update(update)
-        elif update != EMPTY_UPDATE and not peer.denied_once:
-            peer.denied_once = True
-            peer.send(encode_permission_denied("read-only: your role may read this document but not edit it"))
+        verdict = self.apply_client_update(update, peer.rights)
+        if not verdict.accepted:
+            peer.send(encode_permission_denied("; ".join(verdict.refused)))
 
     def receive_awareness(self, peer: Peer, payload: bytes) -> None:
         for entry in decode_awareness(payload):
@@ -188,6 +192,7 @@ class Room:
         peer.send(encode_awareness(encode_awareness_entries(list(self.awareness.values()))))
 
     def close(self) -> None:
+        self.guard.close()
         for target, subscription in self._subscriptions:
             target.unobserve(subscription)
         self._subscriptions.clear()

@@ -12,10 +12,11 @@ import logging
 from sqlalchemy.orm import Session
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
-from auth.policy import may_edit_text, may_read_document
+from auth.policy import may_edit_text, may_read_document, may_restructure
 from auth.principal import Principal
 from drafting.catalogue import document_by_id
 from drafting.errors import DraftingError, NotFound
+from drafting.guard import Rights
 from server.errors import CLOSE_POLICY, CLOSE_TOO_BIG, CLOSE_UNSUPPORTED, close_code
 from server.identify import identify
 from server.peer import Peer
@@ -63,7 +64,10 @@ async def sync_endpoint(websocket: WebSocket) -> None:
     await websocket.accept()
     peer = Peer(
         principal=principal,
-        can_edit=bool(may_edit_text(principal, participants)),
+        rights=Rights(
+            edit_text=bool(may_edit_text(principal, participants)),
+            restructure=bool(may_restructure(principal, participants)),
+        ),
         send_frame=websocket.send_bytes,
         close_socket=lambda code, reason: websocket.close(code, reason),
         queue_limit=services.settings.send_queue_messages,

@@ -1,10 +1,13 @@
-"""Alembic environment: runs on the connection handed over by drafting.database.upgrade."""
+"""Alembic environment: runs on the connection handed over by drafting.database.upgrade.
+
+Migrations are written by hand. To autogenerate one, import auth.tables first so the credential tables
+are on the metadata (drafting itself never imports auth).
+"""
 
 from __future__ import annotations
 
 from alembic import context
 
-import auth.tables  # noqa: F401  (registers the credential tables on the shared metadata)
 from drafting.models import Base
 
 connection = context.config.attributes["connection"]

@@ -20,6 +20,7 @@ from auth.principal import Principal
 from drafting.database import make_engine, upgrade
 from drafting.demo import load_demo
 from drafting.errors import DraftingError
+from drafting.guard import Rights
 from drafting.kinds import Role
 from drafting.layout import read_paragraphs
 from drafting.store import Store
@@ -101,10 +102,15 @@ class Harness:
             return None
 
         principal = Principal(1, "fuzz@demo.consenso", "Fuzz", Role.DELEGATE, 1, "MEX")
-        self.peer = Peer(principal, True, send, close)
+        self.peer = Peer(principal, Rights(edit_text=True, restructure=True), send, close)
 
     def run(self, action: Callable[[], Any]) -> Any:
         return self.loop.run_until_complete(action())
+
+    def close(self) -> None:
+        self.run(self.committer.stop)
+        self.store.engine.dispose()
+        self.loop.close()
 
 
 def test_ten_thousand_malformed_frames_never_escape_as_anything_but_protocol_errors(tmp_path: Path) -> None:
@@ -129,6 +135,7 @@ def test_ten_thousand_malformed_frames_never_escape_as_anything_but_protocol_err
     assert not harness.room.failed
     stored = harness.store.load(1).to_doc()
     assert [p.text for p in read_paragraphs(stored)] == [p.text for p in read_paragraphs(harness.room.doc)]
+    harness.close()
 
 
 def test_malformed_frames_through_the_socket_close_only_their_connection(app: App) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from auth.principal import Principal
 from drafting.database import make_engine, upgrade
 from drafting.demo import load_demo
+from drafting.guard import Rights
 from drafting.kinds import Role
 from drafting.layout import bind, read_paragraphs
 from drafting.store import Store
@@ -21,6 +22,7 @@ from server.protocol import SyncType, decode, encode_sync
 from server.rooms import Rooms
 
 PRINCIPAL = Principal(1, "head.mex@demo.consenso", "Andrés", Role.HEAD, 1, "MEX")
+EDITOR = Rights(edit_text=True, restructure=False)
 
 
 def demo_engine(tmp: Path) -> Engine:
@@ -50,7 +52,7 @@ class Recorder:
         self.closed_with = (code, reason)
 
     def peer(self, queue_limit: int = 1024) -> Peer:
-        return Peer(PRINCIPAL, True, self.send, self.close, queue_limit=queue_limit)
+        return Peer(PRINCIPAL, EDITOR, self.send, self.close, queue_limit=queue_limit)
 
 
 def client_edit(room_doc: Doc, text: str) -> bytes:
@@ -77,7 +79,7 @@ def test_a_peer_that_cannot_keep_up_is_disconnected_and_the_others_are_served(tm
             peer.start()
             room.join(peer)
         for n in range(10):  # each its own commit, so each its own broadcast
-            room.apply_client_update(client_edit(room.doc, f"ñ{n} "))
+            room.apply_client_update(client_edit(room.doc, f"ñ{n} "), EDITOR)
             await room.committed()
         assert slow_peer.closed
         await asyncio.wait_for(_until(lambda: slow.closed_with is not None), 5)
@@ -104,10 +106,10 @@ def test_an_update_is_stored_before_any_peer_is_sent_it(tmp_path: Path) -> None:
                 stored_when_sent.append(read_paragraphs(store.load(1).to_doc())[0].text)
             await watcher.send(frame)
 
-        peer = Peer(PRINCIPAL, True, send, watcher.close)
+        peer = Peer(PRINCIPAL, EDITOR, send, watcher.close)
         peer.start()
         room.join(peer)
-        room.apply_client_update(client_edit(room.doc, "Migración segura 🌎 "))
+        room.apply_client_update(client_edit(room.doc, "Migración segura 🌎 "), EDITOR)
         await asyncio.wait_for(_until(lambda: bool(stored_when_sent)), 5)
         assert stored_when_sent[0].startswith("Migración segura 🌎 ")
         await committer.stop()
@@ -123,7 +125,7 @@ def test_checkpoints_fold_the_log_and_the_room_reopens_from_them(tmp_path: Path)
         rooms = Rooms(store, committer, checkpoint_every=5, idle_seconds=0)
         room = await rooms.open(1)
         for n in range(12):
-            room.apply_client_update(client_edit(room.doc, f"{n}é "))
+            room.apply_client_update(client_edit(room.doc, f"{n}é "), EDITOR)
         await room.committed()
         expected = read_paragraphs(room.doc)[0].text
         stored = store.load(1)
@@ -172,7 +174,7 @@ def test_sync_step2_answers_only_committed_state(tmp_path: Path) -> None:
         late = Recorder()
         peer = late.peer()
         peer.start()
-        room.apply_client_update(client_edit(room.doc, "Pendiente "))
+        room.apply_client_update(client_edit(room.doc, "Pendiente "), EDITOR)
         await room.sync_step1(peer, Doc().get_state())
         assert room.committed_all()
         assert read_paragraphs(store.load(1).to_doc())[0].text.startswith("Pendiente ")

@@ -28,6 +28,7 @@ Y_PY_SEGFAULT = bytes.fromhex("01020200448e5acf2403a924e94e3f")
 HEAD_MEX = "head.mex@demo.consenso"
 DELEGATE_GTM = "delegate.gtm@demo.consenso"
 OBSERVER = "observer.iom@demo.consenso"
+PPT = "ppt@demo.consenso"
 
 
 def connect(app: App, email: str, document_id: int = 1) -> tuple[WebSocketTestSession, YClient]:
@@ -77,8 +78,8 @@ def test_an_edit_reaches_the_other_clients_and_is_stored(app: App) -> None:
     socket_b.close()
 
 
-def test_a_client_inserting_a_paragraph_gets_a_bis_label_from_the_server(app: App) -> None:
-    socket, client = connect(app, HEAD_MEX)
+def test_the_ppt_inserting_a_paragraph_gets_a_bis_label_from_the_server(app: App) -> None:
+    socket, client = connect(app, PPT)
     after = client.order[1]
     label = client.info[after]["label"]
     with client.doc.transaction():
@@ -187,15 +188,27 @@ def test_an_observer_reads_but_its_edits_never_reach_the_document(app: App) -> N
     observer.text(observer.order[0]).insert(0, "Intrusión ")
     send_updates(socket_o, observer)
     until(socket_o, observer, lambda _m: bool(observer.denied))
-    assert "read-only" in observer.denied[0]
+    assert "may not edit the text" in observer.denied[0]
+    # The server compensated: the observer's own copy is back to the agreed text.
+    until(socket_o, observer, lambda _m: text_of(observer, 0) == before)
     # A later edit by a delegate arrives; the observer's never did.
     delegate.text(delegate.order[1]).insert(0, "Legítimo ")
     send_updates(socket_d, delegate)
-    until(socket_d, delegate, lambda m: isinstance(m, SyncMessage) and m.kind is SyncType.UPDATE)
+    until(socket_d, delegate, lambda _m: text_of(delegate, 1).startswith("Legítimo "))
     assert text_of(delegate, 0) == before
     assert read_paragraphs(Store(app.engine).load(1).to_doc())[0].text == before
-    socket_o.close()
-    socket_d.close()
+
+
+def test_a_delegate_cannot_restructure_the_text(app: App) -> None:
+    socket, client = connect(app, HEAD_MEX)
+    order_before = list(client.order)
+    with client.doc.transaction():
+        client.paragraphs["pintruder0001"] = Text("Nuevo párrafo 🚫")
+        client.order.insert(0, "pintruder0001")
+    send_updates(socket, client)
+    until(socket, client, lambda _m: bool(client.denied))
+    until(socket, client, lambda _m: list(client.order) == order_before)
+    assert [p.id for p in read_paragraphs(Store(app.engine).load(1).to_doc())] == order_before
 
 
 def test_awareness_is_relayed_to_everyone_and_cleared_when_a_client_leaves(app: App) -> None:
