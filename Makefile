@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DATA ?= var
 export CONSENSO_DATABASE_URL ?= sqlite:///$(DATA)/consenso.db
 
-.PHONY: run test check bench assets clean
+.PHONY: run test check bench assets assets-check clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ tests/interop/node_modules/.installed: tests/interop/package-lock.json
 	cd tests/interop && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+static/node_modules/.installed: static/package-lock.json
+	cd static && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 run: $(VENV)/.run-installed
 	mkdir -p $(DATA)
 	$(BIN)/consenso db upgrade
@@ -34,14 +38,20 @@ check: $(VENV)/.test-installed
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-test: $(VENV)/.test-installed tests/interop/node_modules/.installed check
+test: $(VENV)/.test-installed tests/interop/node_modules/.installed static/node_modules/.installed check assets-check
+	cd static && npm test --silent
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.test-installed
 	$(BIN)/python -m bench
 
-assets:
-	cd static && npm ci --no-audit --no-fund --loglevel=error && npm run build
+assets: static/node_modules/.installed
+	cd static && npm run build
+
+# The committed bundle must be what the sources build to (esbuild's output is deterministic).
+assets-check: static/node_modules/.installed
+	cd static && rm -rf .dist-check && npm run --silent build -- --outdir=.dist-check --log-level=warning \
+	  && diff -r dist .dist-check && rm -rf .dist-check
 
 clean:
 	rm -rf $(VENV) $(DATA) tests/interop/node_modules static/node_modules
