@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from auth.policy import may_edit_text, may_read_document, may_restructure
-from auth.principal import Principal
 from drafting.catalogue import document_by_id
 from drafting.errors import DraftingError, NotFound
 from drafting.guard import Rights
@@ -35,7 +35,7 @@ from server.services import Services
 log = logging.getLogger(__name__)
 
 
-def _participants(document_id: int) -> object:
+def _participants(document_id: int) -> Callable[[Session], set[int]]:
     def lookup(session: Session) -> set[int]:
         return {delegation.id for delegation in document_by_id(session, document_id).negotiation.participants}
 
@@ -51,7 +51,7 @@ async def sync_endpoint(websocket: WebSocket) -> None:
         principal = await identify(websocket, services, websocket=True)
         if principal is None:
             raise PermissionError("sign in first: no valid session or bearer token")
-        participants: set[int] = await services.in_session(_participants(document_id))  # type: ignore[arg-type]
+        participants = await services.in_session(_participants(document_id))
         if not may_read_document(principal, participants):
             raise PermissionError(
                 "this document belongs to a negotiation your delegation does not take part in"
@@ -121,12 +121,8 @@ async def dispatch(room: Room, peer: Peer, frame: bytes) -> None:
 
 
 async def _close(websocket: WebSocket, peer: Peer, code: int, reason: str) -> None:
-    log.warning("closing sync socket of %s (peer %s): %d %s", _who(peer.principal), peer.id, code, reason)
+    log.warning("closing sync socket of %s (peer %s): %d %s", peer.principal.email, peer.id, code, reason)
     await peer.stop()
     if websocket.application_state is not WebSocketState.DISCONNECTED:
         with contextlib.suppress(RuntimeError):  # the socket went away meanwhile
             await websocket.close(code, reason.encode("utf-8")[:120].decode("utf-8", "ignore"))
-
-
-def _who(principal: Principal) -> str:
-    return principal.email
