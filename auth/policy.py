@@ -1,18 +1,86 @@
-"""Who may do what: pure functions over a principal and what they act on. The single source of truth.
+"""Who may do what: pure functions over a principal, an action and its scope. The single source of truth.
 
-This is the first slice (reading and editing a draft); the identity and roles work extends it.
+Every REST route and the sync socket ask `authorize`. A role's rights hold only inside the negotiations
+its delegation takes part in; the PPT's moderation only where its delegation is the chair.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from enum import StrEnum
 
 from auth.principal import Principal
 from drafting.kinds import Role
 
+
+class Action(StrEnum):
+    # Reading and drafting, inside a negotiation.
+    READ = "read"
+    EDIT_TEXT = "edit_text"
+    COMMENT = "comment"
+    DRAFT_POSITION = "draft_position"
+    SUBMIT_POSITION = "submit_position"  # submit, revise, withdraw the delegation's official position
+    BREAK_SILENCE = "break_silence"
+    # The chair's moderation, inside a negotiation it chairs.
+    RESTRUCTURE = "restructure"
+    LOCK = "lock"  # lock, unlock, reopen, set a paragraph's status
+    INCORPORATE = "incorporate"
+    RUN_SILENCE = "run_silence"
+    ADOPT = "adopt"
+    OPEN_COMMENTS = "open_comments"  # let observers comment
+    # The Secretariat's and the administrator's work, across negotiations.
+    CREATE_NEGOTIATION = "create_negotiation"
+    CREATE_DOCUMENT = "create_document"
+    MANAGE_DELEGATIONS = "manage_delegations"
+    MANAGE_USERS = "manage_users"
+    CREATE_REVISION = "create_revision"
+    EXPORT = "export"
+    MANAGE_IDENTITY = "manage_identity"  # identity providers, configuration
+    # Anyone signed in, about themselves.
+    OWN_CREDENTIALS = "own_credentials"
+
+
+NEGOTIATORS = frozenset({Role.DELEGATE, Role.HEAD, Role.PPT})
+SPEAKERS = frozenset({Role.HEAD, Role.PPT})  # speak for their delegation
 STAFF = frozenset({Role.SECRETARIAT, Role.ADMIN})
-TEXT_EDITORS = frozenset({Role.DELEGATE, Role.HEAD, Role.PPT})
+
+PARTICIPANT_ACTIONS: dict[Action, frozenset[Role]] = {
+    Action.READ: NEGOTIATORS | {Role.OBSERVER},
+    Action.EDIT_TEXT: NEGOTIATORS,
+    Action.COMMENT: NEGOTIATORS,  # observers: only where the PPT opened comments (below)
+    Action.DRAFT_POSITION: NEGOTIATORS,
+    Action.SUBMIT_POSITION: SPEAKERS,
+    Action.BREAK_SILENCE: SPEAKERS,
+}
+CHAIR_ACTIONS = frozenset(
+    {
+        Action.RESTRUCTURE,
+        Action.LOCK,
+        Action.INCORPORATE,
+        Action.RUN_SILENCE,
+        Action.ADOPT,
+        Action.OPEN_COMMENTS,
+    }
+)
+STAFF_ACTIONS: dict[Action, frozenset[Role]] = {
+    Action.CREATE_NEGOTIATION: frozenset({Role.SECRETARIAT}),
+    Action.CREATE_DOCUMENT: frozenset({Role.SECRETARIAT}),
+    Action.MANAGE_DELEGATIONS: frozenset({Role.SECRETARIAT}),
+    Action.MANAGE_USERS: frozenset({Role.SECRETARIAT, Role.ADMIN}),
+    Action.CREATE_REVISION: frozenset({Role.SECRETARIAT}),
+    Action.EXPORT: frozenset({Role.SECRETARIAT}) | NEGOTIATORS | {Role.OBSERVER},
+    Action.MANAGE_IDENTITY: frozenset({Role.ADMIN}),
+}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What an action is about: a negotiation's participating delegations and its chair."""
+
+    participants: frozenset[int] = frozenset()
+    chair_id: int | None = None
+    observers_may_comment: bool = False
 
 
 @dataclass(frozen=True)
@@ -24,30 +92,69 @@ class Decision:
         return self.allowed
 
 
-def takes_part(principal: Principal, participants: Collection[int]) -> bool:
-    return principal.delegation_id is not None and principal.delegation_id in participants
+def allow(rule: str) -> Decision:
+    return Decision(True, rule)
+
+
+def deny(rule: str) -> Decision:
+    return Decision(False, rule)
+
+
+def takes_part(principal: Principal, scope: Scope) -> bool:
+    return principal.delegation_id is not None and principal.delegation_id in scope.participants
+
+
+def chairs(principal: Principal, scope: Scope) -> bool:
+    return principal.delegation_id is not None and principal.delegation_id == scope.chair_id
+
+
+def authorize(principal: Principal, action: Action, scope: Scope | None = None) -> Decision:
+    """May `principal` do `action` on what `scope` describes? Deny by default."""
+    if action is Action.OWN_CREDENTIALS:
+        return allow("everyone signed in manages their own sessions and tokens")
+    if action in STAFF_ACTIONS and action is not Action.EXPORT:
+        if principal.role in STAFF_ACTIONS[action]:
+            return allow(f"the {principal.role.value} role may {action.value.replace('_', ' ')}")
+        return deny(f"only the {_roles(STAFF_ACTIONS[action])} may {action.value.replace('_', ' ')}")
+    scope = scope or Scope()
+    if principal.role in STAFF:
+        if action in (Action.READ, Action.EXPORT):
+            return allow("the Secretariat and administrators read every negotiation")
+        return deny(f"the {principal.role.value} role does not negotiate: it may not {_verb(action)}")
+    if not takes_part(principal, scope):
+        return deny("your delegation does not take part in this negotiation")
+    if action is Action.EXPORT:
+        return allow("participants export their negotiation's documents")
+    if action in CHAIR_ACTIONS:
+        if principal.role is Role.PPT and chairs(principal, scope):
+            return allow("the Presidency Pro-Tempore moderates the negotiation it chairs")
+        return deny(f"only the Presidency Pro-Tempore of this negotiation may {_verb(action)}")
+    if action is Action.COMMENT and principal.role is Role.OBSERVER:
+        if scope.observers_may_comment:
+            return allow("the PPT opened comments to observers")
+        return deny("observers comment only where the Presidency Pro-Tempore opened comments to them")
+    roles = PARTICIPANT_ACTIONS.get(action)
+    if roles is None:
+        return deny(f"no rule allows {_verb(action)}")
+    if principal.role in roles:
+        return allow(f"the {principal.role.value} role may {_verb(action)}")
+    return deny(f"only the {_roles(roles)} may {_verb(action)}; your role is {principal.role.value}")
+
+
+def _verb(action: Action) -> str:
+    return action.value.replace("_", " ")
+
+
+def _roles(roles: Collection[Role]) -> str:
+    return ", ".join(sorted(role.value for role in roles))
+
+
+# Shorthands used by the sync socket.
 
 
 def may_read_document(principal: Principal, participants: Collection[int]) -> Decision:
-    if principal.role in STAFF:
-        return Decision(True, "staff read every negotiation")
-    if takes_part(principal, participants):
-        return Decision(True, "participants read their negotiation's documents")
-    return Decision(False, "only participating delegations may read this negotiation's documents")
+    return authorize(principal, Action.READ, Scope(frozenset(participants)))
 
 
 def may_edit_text(principal: Principal, participants: Collection[int]) -> Decision:
-    if principal.role not in TEXT_EDITORS:
-        return Decision(False, f"the {principal.role.value} role reads the text but does not edit it")
-    if not takes_part(principal, participants):
-        return Decision(False, "only participating delegations may edit this negotiation's documents")
-    return Decision(True, "delegations edit unlocked text")
-
-
-def may_restructure(principal: Principal, participants: Collection[int]) -> Decision:
-    """Insert, move and delete paragraphs: the PPT's moderators only."""
-    if principal.role is not Role.PPT:
-        return Decision(False, "only the Presidency Pro-Tempore inserts, moves and deletes paragraphs")
-    if not takes_part(principal, participants):
-        return Decision(False, "only participating delegations may edit this negotiation's documents")
-    return Decision(True, "the PPT restructures the text")
+    return authorize(principal, Action.EDIT_TEXT, Scope(frozenset(participants)))

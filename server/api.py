@@ -12,11 +12,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from auth.credentials import close_session
-from auth.policy import may_read_document
+from auth.policy import Action, Scope
 from auth.principal import Principal
 from drafting.catalogue import document_by_id, documents_for
 from drafting.layout import read_document_info, read_paragraphs
 from drafting.models import Document, User
+from server.access import negotiation_scope, require
 from server.errors import Refused
 from server.identify import SESSION_COOKIE, identify, origin_allowed
 from server.services import Services
@@ -83,14 +84,12 @@ async def show_document(request: Request) -> JSONResponse:
     except ValueError as exc:
         raise Refused(404, "document ids are whole numbers") from exc
 
-    def work(session: Session) -> tuple[dict[str, Any], set[int]]:
+    def work(session: Session) -> tuple[dict[str, Any], Scope]:
         document = document_by_id(session, document_id)
-        return document_summary(document), {d.id for d in document.negotiation.participants}
+        return document_summary(document), negotiation_scope(document.negotiation)
 
-    summary, participants = await services.in_session(work)
-    decision = may_read_document(principal, participants)
-    if not decision:
-        raise Refused(403, decision.rule)
+    summary, scope = await services.in_session(work)
+    require(principal, Action.READ, scope)
     assert services.rooms is not None
     room = services.rooms.loaded(document_id)
     doc = room.doc if room is not None else (await _stored_doc(services, document_id))

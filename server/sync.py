@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Callable
 
-from sqlalchemy.orm import Session
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
-from auth.policy import may_edit_text, may_read_document, may_restructure
-from drafting.catalogue import document_by_id
+from auth.policy import Action, authorize
 from drafting.errors import DraftingError, NotFound
 from drafting.guard import Rights
+from server.access import document_scope
 from server.errors import CLOSE_POLICY, CLOSE_TOO_BIG, CLOSE_UNSUPPORTED, close_code
 from server.identify import identify
 from server.peer import Peer
@@ -35,13 +33,6 @@ from server.services import Services
 log = logging.getLogger(__name__)
 
 
-def _participants(document_id: int) -> Callable[[Session], set[int]]:
-    def lookup(session: Session) -> set[int]:
-        return {delegation.id for delegation in document_by_id(session, document_id).negotiation.participants}
-
-    return lookup
-
-
 async def sync_endpoint(websocket: WebSocket) -> None:
     services: Services = websocket.app.state.services
     rooms = services.rooms
@@ -51,11 +42,10 @@ async def sync_endpoint(websocket: WebSocket) -> None:
         principal = await identify(websocket, services, websocket=True)
         if principal is None:
             raise PermissionError("sign in first: no valid session or bearer token")
-        participants = await services.in_session(_participants(document_id))
-        if not may_read_document(principal, participants):
-            raise PermissionError(
-                "this document belongs to a negotiation your delegation does not take part in"
-            )
+        scope = await document_scope(services, document_id)
+        decision = authorize(principal, Action.READ, scope)
+        if not decision:
+            raise PermissionError(decision.rule)
         room = await rooms.open(document_id)
     except (ValueError, PermissionError, NotFound) as exc:
         log.info("sync socket refused for %s: %s", websocket.url.path, exc)
@@ -65,8 +55,8 @@ async def sync_endpoint(websocket: WebSocket) -> None:
     peer = Peer(
         principal=principal,
         rights=Rights(
-            edit_text=bool(may_edit_text(principal, participants)),
-            restructure=bool(may_restructure(principal, participants)),
+            edit_text=bool(authorize(principal, Action.EDIT_TEXT, scope)),
+            restructure=bool(authorize(principal, Action.RESTRUCTURE, scope)),
         ),
         send_frame=websocket.send_bytes,
         close_socket=lambda code, reason: websocket.close(code, reason),

@@ -64,8 +64,8 @@ def test_a_decision_is_truthy_only_when_allowed_and_names_its_rule() -> None:
     refused = may_edit_text(principal(Role.OBSERVER, IOM), NEGOTIATION)
     assert allowed and not refused
     assert isinstance(allowed, Decision)
-    assert refused.rule == "the observer role reads the text but does not edit it"
-    assert "participating" in may_edit_text(principal(Role.DELEGATE, CANADA), NEGOTIATION).rule
+    assert refused.rule == "only the delegate, head, ppt may edit text; your role is observer"
+    assert "does not take part" in may_edit_text(principal(Role.DELEGATE, CANADA), NEGOTIATION).rule
 
 
 def test_participants_may_be_any_collection() -> None:
