@@ -36,9 +36,10 @@ def _sqlite_pragmas(synchronous: str) -> Any:
 
 
 def upgrade(engine: Engine) -> None:
-    """Bring the schema to the newest migration."""
+    """Bring the schema to the newest migration of every branch (each area of the domain migrates
+    on its own branch from 0001 until a merge revision joins them)."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, "heads")

@@ -4,6 +4,8 @@ DraftingError
  ├── NotFound            (kind, key): a delegation, negotiation, user or document that does not exist
  ├── AlreadyExists       (kind, key): a unique name taken twice
  ├── InvalidInput        (message): a value the domain refuses (unknown kind, empty title, ...)
+ ├── Conflict            (message): an action the current state does not allow (a status transition,
+ │                       a stale version, a patch that no longer applies)
  ├── MalformedUpdate     (reason): a Yjs update that cannot be decoded
  └── StorageUnavailable  (reason): the database refused or failed a write
 """
@@ -30,6 +32,10 @@ class AlreadyExists(DraftingError):
 
 
 class InvalidInput(DraftingError):
+    pass
+
+
+class Conflict(DraftingError):
     pass
 
 

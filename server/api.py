@@ -20,6 +20,7 @@ from drafting.models import Document, User
 from server.access import negotiation_scope, require
 from server.errors import Refused
 from server.identify import SESSION_COOKIE, identify, origin_allowed
+from server.routing import public, requires
 from server.services import Services
 
 
@@ -53,6 +54,7 @@ def document_summary(document: Document) -> dict[str, Any]:
     }
 
 
+@requires(Action.OWN_CREDENTIALS)
 async def me(request: Request) -> JSONResponse:
     principal = await signed_in(request)
     return JSONResponse(
@@ -66,6 +68,7 @@ async def me(request: Request) -> JSONResponse:
     )
 
 
+@requires(Action.READ)
 async def list_documents(request: Request) -> JSONResponse:
     principal = await signed_in(request)
 
@@ -76,6 +79,7 @@ async def list_documents(request: Request) -> JSONResponse:
     return JSONResponse(await services_of(request).in_session(work))
 
 
+@requires(Action.READ)
 async def show_document(request: Request) -> JSONResponse:
     principal = await signed_in(request)
     services = services_of(request)
@@ -114,6 +118,7 @@ async def _stored_doc(services: Services, document_id: int) -> Doc[Any]:
     return stored.to_doc()
 
 
+@requires(Action.OWN_CREDENTIALS)
 async def sign_out(request: Request) -> Response:
     check_same_origin(request)
     secret = request.cookies.get(SESSION_COOKIE)
@@ -124,6 +129,7 @@ async def sign_out(request: Request) -> Response:
     return response
 
 
+@public
 async def health(request: Request) -> JSONResponse:
     services = services_of(request)
     rooms = services.rooms

@@ -12,8 +12,9 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from drafting.errors import DraftingError
-from server import api, demo_signin
+from server import api, api_consensus, api_deliberation, api_identity, demo_signin, events, security, signin
 from server.errors import Refused, drafting_error, refused
+from server.routing import public
 from server.services import Services
 from server.settings import Settings
 from server.sync import sync_endpoint
@@ -22,6 +23,7 @@ STATIC = Path(__file__).resolve().parent.parent / "static"
 
 
 def _page(name: str) -> Route:
+    @public
     async def page(_request: object) -> FileResponse:
         return FileResponse(STATIC / name, headers={"Cache-Control": "no-cache"})
 
@@ -43,6 +45,11 @@ def create_app(settings: Settings) -> Starlette:
         _page("index.html"),
         _page("signin.html"),
         *api.routes,
+        *events.routes,
+        *signin.routes,
+        *api_identity.routes,
+        *api_consensus.routes,
+        *api_deliberation.routes,
         *(demo_signin.routes if settings.demo else []),
         WebSocketRoute("/sync/{document_id}", sync_endpoint),
         Mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static"),
@@ -51,6 +58,7 @@ def create_app(settings: Settings) -> Starlette:
         routes=routes,
         lifespan=lifespan,
         exception_handlers={DraftingError: drafting_error, Refused: refused},
+        middleware=security.middleware(settings),
     )
     app.state.services = services
     return app

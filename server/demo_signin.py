@@ -17,6 +17,7 @@ from drafting.models import User
 from server.api import check_same_origin, services_of
 from server.errors import Refused
 from server.identify import SESSION_COOKIE
+from server.routing import public
 
 DEMO_EMAILS = [email for email, *_ in USERS]
 
@@ -26,6 +27,7 @@ def _demo_users(session: Session) -> list[User]:
     return sorted(users, key=lambda user: DEMO_EMAILS.index(user.email))
 
 
+@public
 async def demo_users(request: Request) -> JSONResponse:
     def work(session: Session) -> list[dict[str, object]]:
         return [
@@ -42,6 +44,7 @@ async def demo_users(request: Request) -> JSONResponse:
     return JSONResponse(await services_of(request).in_session(work))
 
 
+@public
 async def demo_sign_in(request: Request) -> Response:
     check_same_origin(request)
     try:

@@ -7,6 +7,7 @@ from starlette.responses import JSONResponse
 
 from drafting.errors import (
     AlreadyExists,
+    Conflict,
     DraftingError,
     InvalidInput,
     MalformedUpdate,
@@ -31,6 +32,7 @@ _CLOSE_CODES: dict[type[Exception], int] = {
 _STATUSES: dict[type[Exception], int] = {
     NotFound: 404,
     AlreadyExists: 409,
+    Conflict: 409,
     InvalidInput: 422,
     StorageUnavailable: 503,
 }

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from drafting.database import make_engine
 from drafting.store import Store
 from server.committer import Committer
+from server.notices import Events
 from server.rooms import Rooms
 from server.settings import Settings
 
@@ -24,6 +25,7 @@ class Services:
     settings: Settings
     engine: Engine
     store: Store
+    events: Events = field(default_factory=Events)
     committer: Committer | None = None
     rooms: Rooms | None = None
     _started: bool = field(default=False)

@@ -1,0 +1,7 @@
+"""REST for credentials: the caller's sessions and script tokens, and the public signing keys."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute
+
+routes: list[BaseRoute] = []
