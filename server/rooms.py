@@ -11,15 +11,25 @@ from server.room import Room
 
 log = logging.getLogger(__name__)
 
+# The y-websocket client stops reconnecting on application codes 4400-4499.
+CLOSE_REVOKED = 4401
+
 
 class Rooms:
     def __init__(
-        self, store: Store, committer: Committer, *, idle_seconds: float = 30.0, checkpoint_every: int = 500
+        self,
+        store: Store,
+        committer: Committer,
+        *,
+        idle_seconds: float = 30.0,
+        checkpoint_every: int = 500,
+        guard: bool = True,
     ) -> None:
         self.store = store
         self.committer = committer
         self.idle_seconds = idle_seconds
         self.checkpoint_every = checkpoint_every
+        self.guard = guard
         self._rooms: dict[int, Room] = {}
         self._loading: dict[int, asyncio.Future[Room]] = {}
         self._unloads: dict[int, asyncio.TimerHandle] = {}
@@ -51,6 +61,7 @@ class Rooms:
                     self.committer,
                     checkpoint_every=self.checkpoint_every,
                     checkpoint_seq=stored.checkpoint_seq,
+                    guard=self.guard,
                 )
                 self._rooms[document_id] = room
                 loading.set_result(room)
@@ -91,6 +102,16 @@ class Rooms:
         if room is not None:
             room.close()
             log.info("unloaded document %s", document_id)
+
+    def disconnect_user(self, user_id: int, reason: str = "your access was revoked; sign in again") -> int:
+        """Close every sync socket of a user whose session or account was revoked; returns how many."""
+        closed = 0
+        for room in list(self._rooms.values()):
+            for peer in list(room.peers):
+                if peer.principal.user_id == user_id:
+                    peer.close(CLOSE_REVOKED, reason)
+                    closed += 1
+        return closed
 
     def close_all(self) -> None:
         for handle in self._unloads.values():

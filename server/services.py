@@ -43,6 +43,7 @@ class Services:
             self.committer,
             idle_seconds=self.settings.room_idle_seconds,
             checkpoint_every=self.settings.checkpoint_every,
+            guard=self.settings.guard,
         )
 
     async def stop(self) -> None:

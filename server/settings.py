@@ -45,6 +45,7 @@ class Settings:
     keepalive_seconds: int = 15
     demo: bool = False
     production: bool = False
+    guard: bool = True  # off only to measure the guard's cost in the benchmark
 
     @property
     def secure_cookies(self) -> bool:
@@ -70,6 +71,7 @@ class Settings:
             keepalive_seconds=_int(env, "CONSENSO_KEEPALIVE_SECONDS", cls.keepalive_seconds),
             demo=_flag(env, "CONSENSO_DEMO"),
             production=_flag(env, "CONSENSO_PRODUCTION"),
+            guard=not _flag(env, "CONSENSO_BENCHMARK_WITHOUT_GUARD"),
         )
         if settings.production and settings.demo:
             raise SettingsError(
