@@ -23,6 +23,10 @@ tests/interop/node_modules/.installed: tests/interop/package-lock.json
 	cd tests/interop && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+tests/oidc/node_modules/.installed: tests/oidc/package-lock.json
+	cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 static/node_modules/.installed: static/package-lock.json
 	cd static && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
@@ -38,7 +42,8 @@ check: $(VENV)/.test-installed
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-test: $(VENV)/.test-installed tests/interop/node_modules/.installed static/node_modules/.installed check assets-check
+test: $(VENV)/.test-installed tests/interop/node_modules/.installed tests/oidc/node_modules/.installed \
+      static/node_modules/.installed check assets-check
 	cd static && npm test --silent
 	$(BIN)/python -m pytest
 
@@ -54,4 +59,4 @@ assets-check: static/node_modules/.installed
 	  && diff -r dist .dist-check && rm -rf .dist-check
 
 clean:
-	rm -rf $(VENV) $(DATA) tests/interop/node_modules static/node_modules
+	rm -rf $(VENV) $(DATA) tests/interop/node_modules tests/oidc/node_modules static/node_modules

@@ -53,6 +53,8 @@ PARTICIPANT_ACTIONS: dict[Action, frozenset[Role]] = {
     Action.SUBMIT_POSITION: SPEAKERS,
     Action.BREAK_SILENCE: SPEAKERS,
 }
+# Acts done in a delegation's name: only its own members do them.
+FOR_OWN_DELEGATION = frozenset({Action.DRAFT_POSITION, Action.SUBMIT_POSITION, Action.BREAK_SILENCE})
 CHAIR_ACTIONS = frozenset(
     {
         Action.RESTRUCTURE,
@@ -76,11 +78,13 @@ STAFF_ACTIONS: dict[Action, frozenset[Role]] = {
 
 @dataclass(frozen=True)
 class Scope:
-    """What an action is about: a negotiation's participating delegations and its chair."""
+    """What an action is about: a negotiation's participating delegations and its chair, and for a
+    position or a broken silence, the delegation it speaks for (None: the asker's own)."""
 
     participants: frozenset[int] = frozenset()
     chair_id: int | None = None
     observers_may_comment: bool = False
+    for_delegation: int | None = None
 
 
 @dataclass(frozen=True)
@@ -129,6 +133,8 @@ def authorize(principal: Principal, action: Action, scope: Scope | None = None) 
         if principal.role is Role.PPT and chairs(principal, scope):
             return allow("the Presidency Pro-Tempore moderates the negotiation it chairs")
         return deny(f"only the Presidency Pro-Tempore of this negotiation may {_verb(action)}")
+    if action in FOR_OWN_DELEGATION and scope.for_delegation not in (None, principal.delegation_id):
+        return deny(f"you may {_verb(action)} only for your own delegation")
     if action is Action.COMMENT and principal.role is Role.OBSERVER:
         if scope.observers_may_comment:
             return allow("the PPT opened comments to observers")

@@ -81,6 +81,20 @@ def user_by_email(session: Session, email: str) -> User:
     return user
 
 
+def link_identity(session: Session, user: User, issuer: str, subject: str) -> User:
+    """Tie a user to (issuer, subject) at an identity provider: how sign-in will know them."""
+    if not issuer.strip() or not subject.strip():
+        raise InvalidInput("an identity needs an issuer and a subject")
+    taken = session.scalar(
+        select(User).where(User.issuer == issuer, User.subject == subject, User.id != user.id)
+    )
+    if taken is not None:
+        raise AlreadyExists("identity", f"{issuer} {subject}")
+    user.issuer, user.subject = issuer.strip(), subject.strip()
+    session.flush()
+    return user
+
+
 def create_document(
     session: Session,
     negotiation_id: int,

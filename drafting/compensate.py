@@ -66,8 +66,25 @@ def restore_text(text: Text, want: Sequence[Chunk]) -> bool:
         text.clear()
         write_chunks(text, want)
         return True
-    _restore_content(text, "".join(str(value) for value, _ in have), want)
+    _edit_content(text, "".join(str(value) for value, _ in have), want)
     _restore_formatting(text, want)
+    return True
+
+
+def restore_content(text: Text, want: Sequence[Chunk]) -> bool:
+    """Edit `text` until its characters equal `want`'s, keeping the formatting of the characters it keeps;
+    inserted characters get `want`'s attributes. Returns whether anything changed."""
+    have = read_chunks(text)
+    if _has_embeds(have) or _has_embeds(want):
+        if _same(have, want):
+            return False
+        text.clear()
+        write_chunks(text, want)
+        return True
+    before = "".join(str(value) for value, _ in have)
+    if before == "".join(str(value) for value, _ in want):
+        return False
+    _edit_content(text, before, want)
     return True
 
 
@@ -94,7 +111,8 @@ def reinsert_removed(order: Array[Any], before: Sequence[object], removed: Seque
         order.insert(0 if anchor is None else current.index(anchor) + 1, value)
 
 
-def _restore_content(text: Text, have: str, want: Sequence[Chunk]) -> None:
+def _edit_content(text: Text, have: str, want: Sequence[Chunk]) -> None:
+    """Diff `have` (the text's characters) against `want`'s and make only the edits the diff names."""
     target = "".join(str(value) for value, _ in want)
     matcher = diff_match_patch()
     matcher.Diff_Timeout = DIFF_TIMEOUT_SECONDS

@@ -19,6 +19,16 @@ def utf8_length(text: str) -> int:
     return len(text.encode("utf-8"))
 
 
+def utf8_to_codepoint(text: str, offset: int) -> int:
+    """The code point index matching UTF-8 byte offset `offset` (as pycrdt counts) in `text`."""
+    encoded = text.encode("utf-8")
+    if not 0 <= offset <= len(encoded):
+        raise IndexError(f"UTF-8 offset {offset} outside the text ({len(encoded)} bytes)")
+    if offset < len(encoded) and encoded[offset] & 0xC0 == 0x80:  # a continuation byte
+        raise IndexError(f"UTF-8 offset {offset} splits a character")
+    return len(encoded[:offset].decode("utf-8"))
+
+
 def utf16_to_codepoint(text: str, index: int) -> int:
     """The code point index matching UTF-16 unit offset `index` (as yjs counts) in `text`."""
     total = len(text.encode("utf-16-le")) // 2

@@ -1,7 +1,14 @@
-"""REST for deliberation: comments, positions, amendments and the compilation text."""
+"""REST for deliberation, gathered for the app: comments, positions, amendments, the compilation text."""
 
 from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-routes: list[BaseRoute] = []
+from server import api_amendments, api_comments, api_compilation, api_positions
+
+routes: list[BaseRoute] = [
+    *api_comments.routes,
+    *api_positions.routes,
+    *api_amendments.routes,
+    *api_compilation.routes,
+]

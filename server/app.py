@@ -12,7 +12,17 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from drafting.errors import DraftingError
-from server import api, api_consensus, api_deliberation, api_identity, demo_signin, events, security, signin
+from server import (
+    api,
+    api_consensus,
+    api_deliberation,
+    api_identity,
+    demo_signin,
+    events,
+    openapi,
+    security,
+    signin,
+)
 from server.errors import Refused, drafting_error, refused
 from server.routing import public
 from server.services import Services
@@ -50,6 +60,7 @@ def create_app(settings: Settings) -> Starlette:
         *api_identity.routes,
         *api_consensus.routes,
         *api_deliberation.routes,
+        *openapi.routes,
         *(demo_signin.routes if settings.demo else []),
         WebSocketRoute("/sync/{document_id}", sync_endpoint),
         Mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static"),

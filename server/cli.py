@@ -12,17 +12,18 @@ from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
-from auth.credentials import create_script_token
+from auth.credentials import CredentialInfo, create_script_token, revoke_script_token, script_tokens_of
 from drafting.catalogue import (
     add_delegation,
     add_user,
     create_document,
     create_negotiation,
+    link_identity,
     user_by_email,
 )
 from drafting.database import make_engine, upgrade
 from drafting.demo import load_demo
-from drafting.errors import DraftingError, InvalidInput
+from drafting.errors import DraftingError, InvalidInput, NotFound
 from drafting.importing import paragraphs_from_text
 from drafting.kinds import DelegationKind, DocumentKind, Role
 from server.settings import Settings, SettingsError
@@ -65,6 +66,10 @@ def _parser() -> argparse.ArgumentParser:
     user_add.add_argument("--name", required=True)
     user_add.add_argument("--role", required=True, choices=[role.value for role in Role])
     user_add.add_argument("--delegation", help="required for delegate, head, ppt and observer")
+    user_link = user.add_parser("link", help="tie a user to their identity at an identity provider")
+    user_link.add_argument("email")
+    user_link.add_argument("--issuer", required=True)
+    user_link.add_argument("--subject", required=True)
 
     token = commands.add_parser("token", help="script credentials").add_subparsers(
         dest="action", required=True
@@ -72,6 +77,10 @@ def _parser() -> argparse.ArgumentParser:
     token_create = token.add_parser("create", help="create a bearer token; prints only the token")
     token_create.add_argument("email")
     token_create.add_argument("--ttl", type=int, help="lifetime in seconds (default: until revoked)")
+    token_list = token.add_parser("list", help="list a user's script tokens (never the secrets)")
+    token_list.add_argument("email")
+    token_revoke = token.add_parser("revoke", help="revoke a script token by its id")
+    token_revoke.add_argument("id", type=int)
 
     document = commands.add_parser("document", help="documents").add_subparsers(dest="action", required=True)
     doc_create = document.add_parser("create", help="create a document; prints its id")
@@ -126,8 +135,18 @@ def _command(session: Session, args: argparse.Namespace) -> str | None:
     if args.command == "negotiation":
         codes = [c for c in args.participants.split(",") if c.strip()] if args.participants else None
         return str(create_negotiation(session, args.title, args.chair, codes).id)
+    if args.command == "user" and args.action == "link":
+        link_identity(session, user_by_email(session, args.email), args.issuer, args.subject)
+        return None
     if args.command == "user":
         add_user(session, args.email, args.name, Role(args.role), args.delegation)
+        return None
+    if args.command == "token" and args.action == "list":
+        rows = script_tokens_of(session, user_by_email(session, args.email).id)
+        return "\n".join(_token_line(row) for row in rows) or None
+    if args.command == "token" and args.action == "revoke":
+        if not revoke_script_token(session, args.id):
+            raise NotFound("live script token", args.id)
         return None
     if args.command == "token":
         if args.ttl is not None and args.ttl <= 0:
@@ -148,6 +167,12 @@ def _command(session: Session, args: argparse.Namespace) -> str | None:
     raise InvalidInput(f"unknown command {args.command}")
 
 
+def _token_line(row: CredentialInfo) -> str:
+    state = "revoked" if row.revoked_at else "live"
+    expires = row.expires_at.isoformat(timespec="seconds") if row.expires_at else "never"
+    return f"{row.id}\t{state}\tcreated {row.created_at.isoformat(timespec='seconds')}\texpires {expires}"
+
+
 def _serve(settings: Settings, host: str, port: int) -> int:
     import uvicorn
 
@@ -160,6 +185,9 @@ def _serve(settings: Settings, host: str, port: int) -> int:
         port=port,
         ws_max_size=max(4 * settings.max_message_bytes, 16 * 1024 * 1024),
         ws_ping_interval=20,
+        # Compressing every broadcast once per socket cost a third of the server's time at 200 editors
+        # (BENCHMARKS.md); the frames are small CRDT updates that gain little from it.
+        ws_per_message_deflate=False,
         log_level="info",
     )
     return 0

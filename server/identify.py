@@ -1,15 +1,35 @@
-"""Who is on the other end of a request or a socket: a bearer token for scripts, a session cookie for
-browsers. Tokens travel only in the Authorization header, never in a query string."""
+"""Who is on the other end of a request or a socket: a bearer token for scripts (an opaque script token,
+or a short-lived signed access token), a session cookie for browsers. Tokens travel only in the
+Authorization header, never in a query string."""
 
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
 from starlette.requests import HTTPConnection
 
-from auth.credentials import principal_for_session, principal_for_token
+from auth.access_tokens import Minter, TokenSettings, looks_like_jwt, principal_for_access_token
+from auth.credentials import TOKEN_PREFIX, script_token_row, session_row
 from auth.principal import Principal
 from server.services import Services
 
 SESSION_COOKIE = "consenso_session"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """A principal and the credential it came with. `minter` is None for an access token, which
+    may not mint another (a stolen one would otherwise live forever)."""
+
+    principal: Principal
+    minter: Minter | None
+    credential_id: int | None
+
+
+def token_settings() -> TokenSettings:
+    return TokenSettings.from_env(os.environ)
 
 
 def bearer_token(connection: HTTPConnection) -> str | None:
@@ -25,17 +45,39 @@ def origin_allowed(connection: HTTPConnection, services: Services) -> bool:
     return origin is not None and origin.rstrip("/") in services.settings.allowed_origins
 
 
-async def identify(
+def _by_token(session: Session, token: str) -> Caller | None:
+    if token.startswith(TOKEN_PREFIX):
+        row = script_token_row(session, token)
+        return Caller(Principal.of(row.user), Minter.SCRIPT_TOKEN, row.id) if row is not None else None
+    if looks_like_jwt(token):
+        principal = principal_for_access_token(session, token, token_settings())
+        return Caller(principal, None, None) if principal is not None else None
+    return None
+
+
+def _by_session(session: Session, secret: str) -> Caller | None:
+    row = session_row(session, secret)
+    return Caller(Principal.of(row.user), Minter.SESSION, row.id) if row is not None else None
+
+
+async def identify_caller(
     connection: HTTPConnection, services: Services, *, websocket: bool = False
-) -> Principal | None:
-    """The principal behind a request, or None. A browser's cookie counts on a socket only from an
+) -> Caller | None:
+    """The caller behind a request, or None. A browser's cookie counts on a socket only from an
     allowed Origin (a page elsewhere could otherwise open sockets with the user's cookie)."""
     token = bearer_token(connection)
     if token is not None:
-        return await services.in_session(lambda session: principal_for_token(session, token))
+        return await services.in_session(lambda session: _by_token(session, token))
     secret = connection.cookies.get(SESSION_COOKIE)
     if secret is None:
         return None
     if websocket and not origin_allowed(connection, services):
         return None
-    return await services.in_session(lambda session: principal_for_session(session, secret))
+    return await services.in_session(lambda session: _by_session(session, secret))
+
+
+async def identify(
+    connection: HTTPConnection, services: Services, *, websocket: bool = False
+) -> Principal | None:
+    caller = await identify_caller(connection, services, websocket=websocket)
+    return caller.principal if caller is not None else None

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from drafting.database import make_engine
 from drafting.store import Store
+from server import silence_clock
 from server.committer import Committer
 from server.notices import Events
 from server.rooms import Rooms
@@ -45,8 +46,10 @@ class Services:
             checkpoint_every=self.settings.checkpoint_every,
             guard=self.settings.guard,
         )
+        await silence_clock.start(self)
 
     async def stop(self) -> None:
+        await silence_clock.stop(self)
         if self.committer is not None:
             await self.committer.stop()
         if self.rooms is not None:

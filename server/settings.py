@@ -46,6 +46,8 @@ class Settings:
     demo: bool = False
     production: bool = False
     guard: bool = True  # off only to measure the guard's cost in the benchmark
+    redis_url: str | None = None
+    silence_hours: int = 72
 
     @property
     def secure_cookies(self) -> bool:
@@ -72,6 +74,8 @@ class Settings:
             demo=_flag(env, "CONSENSO_DEMO"),
             production=_flag(env, "CONSENSO_PRODUCTION"),
             guard=not _flag(env, "CONSENSO_BENCHMARK_WITHOUT_GUARD"),
+            redis_url=env.get("CONSENSO_REDIS_URL") or None,
+            silence_hours=_int(env, "CONSENSO_SILENCE_HOURS", cls.silence_hours),
         )
         if settings.production and settings.demo:
             raise SettingsError(

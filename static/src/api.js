@@ -1,4 +1,7 @@
-// The JSON API of the Consenso server. Same-origin fetches: the session cookie goes along by itself.
+// The JSON API of the Consenso server. Same-origin fetches: the session cookie goes along by itself,
+// and every unsafe request carries the session's form token (CSRF protection), which /api/me hands out.
+
+let formToken = null
 
 export class ApiError extends Error {
   constructor (status, path) {
@@ -9,6 +12,7 @@ export class ApiError extends Error {
 
 async function request (method, path, body) {
   const init = { method, headers: { Accept: 'application/json' }, credentials: 'same-origin' }
+  if (method !== 'GET' && method !== 'HEAD' && formToken) init.headers['X-CSRF-Token'] = formToken
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json'
     init.body = JSON.stringify(body)
@@ -21,7 +25,9 @@ async function request (method, path, body) {
 /** The signed-in user, or null when nobody is signed in (401). */
 export async function currentUser () {
   try {
-    return await request('GET', '/api/me')
+    const user = await request('GET', '/api/me')
+    formToken = user.csrf_token ?? null
+    return user
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) return null
     throw error

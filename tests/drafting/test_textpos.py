@@ -7,7 +7,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pycrdt import Doc, Text
 
-from drafting.textpos import codepoint_to_utf16, utf8_length, utf8_offset, utf16_to_codepoint
+from drafting.textpos import (
+    codepoint_to_utf16,
+    utf8_length,
+    utf8_offset,
+    utf8_to_codepoint,
+    utf16_to_codepoint,
+)
 
 # Plain characters (no lone surrogates, which no UTF encoding can carry) mixed with the ones that make
 # the three counts differ: accents (2 UTF-8 bytes) and emoji (4 bytes, 2 UTF-16 units).
@@ -126,3 +132,38 @@ def test_pycrdt_insert_at_utf8_offset_lands_at_the_code_point(case: tuple[str, i
     paragraph += text
     paragraph.insert(utf8_offset(text, index), inserted)
     assert str(paragraph) == text[:index] + inserted + text[index:]
+
+
+def test_utf8_to_codepoint_counts_back_over_accents_and_emoji() -> None:
+    assert utf8_to_codepoint("Migración", 10) == 9
+    text = "Acción 🌎 región"
+    index = text.index("región")
+    assert utf8_to_codepoint(text, utf8_offset(text, index)) == index
+
+
+@given(text_and_index())
+def test_utf8_round_trip_from_code_points(case: tuple[str, int]) -> None:
+    text, index = case
+    assert utf8_to_codepoint(text, utf8_offset(text, index)) == index
+
+
+@pytest.mark.parametrize(
+    ("text", "offset", "cause"),
+    [
+        pytest.param("Migración", 8, "splits a character", id="inside-accent"),
+        pytest.param("a🌎b", 3, "splits a character", id="inside-emoji"),
+        pytest.param("Migración", 11, "outside the text", id="past-the-end"),
+        pytest.param("Migración", -1, "outside the text", id="negative"),
+    ],
+)
+def test_the_utf8_error_names_its_cause(text: str, offset: int, cause: str) -> None:
+    with pytest.raises(IndexError, match=cause):
+        utf8_to_codepoint(text, offset)
+
+
+@given(TEXTS, TEXTS)
+def test_every_byte_inside_an_emoji_raises(before: str, after: str) -> None:
+    start = utf8_length(before)
+    for inside in (1, 2, 3):
+        with pytest.raises(IndexError):
+            utf8_to_codepoint(before + "🌎" + after, start + inside)

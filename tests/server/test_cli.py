@@ -127,3 +127,44 @@ def test_a_duplicate_user_is_refused(database: str, capsys: pytest.CaptureFixtur
     run(["demo"], capsys)
     code, _, err = run(["user", "add", "HEAD.MEX@demo.consenso", "--name", "Otro", "--role", "admin"], capsys)
     assert code == 1 and "already exists" in err
+
+
+def test_tokens_are_listed_without_secrets_and_revoked_by_id(
+    database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(["demo"], capsys)
+    token = run(["token", "create", "head.gtm@demo.consenso"], capsys)[1].strip()
+    code, out, _ = run(["token", "list", "head.gtm@demo.consenso"], capsys)
+    assert code == 0 and token not in out and "\tlive\t" in out
+    token_id = out.split("\t")[0]
+    assert run(["token", "revoke", token_id], capsys)[0] == 0
+    assert "\trevoked\t" in run(["token", "list", "head.gtm@demo.consenso"], capsys)[1]
+    code, _, err = run(["token", "revoke", token_id], capsys)
+    assert code == 1 and "no live script token" in err
+    with Session(make_engine(database)) as session:
+        assert principal_for_token(session, token) is None
+
+
+def test_a_user_is_linked_to_one_identity(database: str, capsys: pytest.CaptureFixture[str]) -> None:
+    run(["demo"], capsys)
+    link = [
+        "user",
+        "link",
+        "head.gtm@demo.consenso",
+        "--issuer",
+        "https://idp.minex.gob.gt",
+        "--subject",
+        "42",
+    ]
+    assert run(link, capsys)[0] == 0
+    other = [
+        "user",
+        "link",
+        "head.mex@demo.consenso",
+        "--issuer",
+        "https://idp.minex.gob.gt",
+        "--subject",
+        "42",
+    ]
+    code, _, err = run(other, capsys)
+    assert code == 1 and "already exists" in err

@@ -1,0 +1,1 @@
+"""Consenso's benchmark: keystroke latency and throughput, cold open, memory per document (see README)."""

@@ -1,0 +1,163 @@
+// A hand-written yjs client that tries to change what it may not: the text of a locked paragraph,
+// `info`, and the structure of the draft. Stock yjs + y-websocket, no UI. Driven like client.mjs:
+//
+//   node attacker.mjs WS_URL DOCUMENT_ID      (bearer token in env CONSENSO_TOKEN)
+//
+// One JSON command per stdin line, one JSON reply per stdout line. Without the `attack` command it
+// is a passive stock client (used as the second replica the assertions read).
+import readline from 'node:readline'
+import WebSocket from 'ws'
+import * as Y from 'yjs'
+import { WebsocketProvider, messageAuth } from 'y-websocket'
+import * as authProtocol from 'y-protocols/auth'
+
+const [wsUrl, documentId] = process.argv.slice(2)
+const token = process.env.CONSENSO_TOKEN
+if (!wsUrl || !documentId || !token) {
+  console.error('usage: CONSENSO_TOKEN=... node attacker.mjs WS_URL DOCUMENT_ID')
+  process.exit(2)
+}
+
+class AuthWS extends WebSocket {
+  constructor (url, protocols) {
+    super(url, protocols, { headers: { Authorization: `Bearer ${token}` } })
+  }
+}
+
+const doc = new Y.Doc()
+const order = doc.getArray('order')
+const paragraphs = doc.getMap('paragraphs')
+const info = doc.getMap('info')
+const provider = new WebsocketProvider(wsUrl, documentId, doc, { WebSocketPolyfill: AuthWS, disableBc: true })
+
+const history = { syncs: 0, denied: [], closes: [] }
+provider.on('sync', (synced) => { if (synced) history.syncs++ })
+provider.on('connection-close', (event) => {
+  if (event) history.closes.push({ code: event.code, reason: String(event.reason ?? '') })
+})
+// The y-protocols auth message [2, 0, reason]: permission denied.
+provider.messageHandlers[messageAuth] = (_encoder, decoder) => {
+  authProtocol.readAuthMessage(decoder, doc, (_doc, reason) => history.denied.push(reason))
+}
+
+const plain = (value) => (value instanceof Y.AbstractType ? value.toJSON() : value)
+
+const snapshot = () => ({
+  order: order.toArray(),
+  keys: [...paragraphs.keys()].sort(),
+  texts: Object.fromEntries([...paragraphs.entries()].map(([id, t]) => [id, t instanceof Y.Text ? t.toString() : null])),
+  deltas: Object.fromEntries([...paragraphs.entries()].map(([id, t]) => [id, t instanceof Y.Text ? t.toDelta() : null])),
+  info: Object.fromEntries([...info.entries()].map(([key, value]) => [key, plain(value)])),
+  denied: history.denied,
+  synced: provider.synced,
+  syncs: history.syncs
+})
+
+const waitFor = (predicate, timeout, describe) => new Promise((resolve, reject) => {
+  const check = () => {
+    if (!predicate()) return
+    clearTimeout(timer)
+    doc.off('afterTransaction', check)
+    provider.off('sync', check)
+    resolve()
+  }
+  const timer = setTimeout(() => {
+    doc.off('afterTransaction', check)
+    provider.off('sync', check)
+    reject(new Error(`timed out after ${timeout}s waiting for ${describe()}`))
+  }, timeout * 1000)
+  doc.on('afterTransaction', check)
+  provider.on('sync', check)
+  check()
+})
+
+const lockedText = (id) => paragraphs.get(id) instanceof Y.Text ? paragraphs.get(id) : null
+
+const attack = async ({ locked, unlocked, marker, timeout = 10 }) => {
+  const unlockedText = paragraphs.get(unlocked)
+  const tried = []
+  const step = (name, change) => { doc.transact(change); tried.push(name) }
+  // An allowed edit first, in its own transaction: it must survive.
+  step('edit unlocked', () => unlockedText.insert(unlockedText.length, ` ${marker}`))
+  // The text of the locked paragraph: insert, delete, format.
+  step('insert', () => lockedText(locked).insert(0, 'TEXTO INSERTADO ñandú 🚫 '))
+  step('delete', () => lockedText(locked).delete(0, Math.min(12, lockedText(locked).length)))
+  step('format', () => lockedText(locked).format(0, 6, { bold: true }))
+  // Replace its Y.Text with another one, then delete it.
+  step('replace', () => paragraphs.set(locked, new Y.Text('texto sustituido por el atacante')))
+  step('delete text', () => paragraphs.delete(locked))
+  // Write info: unlock the paragraph, change the document's status.
+  step('info', () => {
+    info.set(locked, { ...plain(info.get(locked)), locked: false, status: 'open' })
+    info.set('document', { ...plain(info.get('document')), status: 'adopted' })
+  })
+  // Restructure without the right: remove, add and reorder paragraphs.
+  step('restructure', () => {
+    const first = order.get(0)
+    order.delete(0, 1)
+    order.push([first])
+    order.push(['pintruso00001'])
+    paragraphs.set('pintruso00001', new Y.Text('párrafo intruso'))
+  })
+  // Once the server has put the locked paragraph back, everything at once, with an allowed edit too.
+  await waitFor(() => lockedText(locked) !== null, timeout, () => `paragraph ${locked} to come back`)
+  step('all at once', () => {
+    unlockedText.insert(0, `${marker}-bis `)
+    lockedText(locked).insert(lockedText(locked).length, ' ¡más!')
+    lockedText(locked).format(0, 3, { italic: true })
+    info.delete(locked)
+    order.insert(0, ['pintruso00002'])
+    paragraphs.set('pintruso00002', new Y.Text('otro intruso'))
+  })
+  return { tried }
+}
+
+const commands = {
+  status: () => snapshot(),
+  snapshot: () => snapshot(),
+  wait_synced: async ({ timeout = 10 }) => {
+    await waitFor(() => provider.synced && history.syncs >= 1, timeout, () => 'the first sync')
+    return snapshot()
+  },
+  attack,
+  // Waits until this replica shows `expected`: its order, these texts, texts containing these needles.
+  wait_state: async ({ expected, timeout = 15 }) => {
+    const matches = () => {
+      const now = snapshot()
+      if (JSON.stringify(now.order) !== JSON.stringify(expected.order)) return false
+      for (const [id, text] of Object.entries(expected.texts ?? {})) if (now.texts[id] !== text) return false
+      for (const [id, needle] of Object.entries(expected.contains ?? {})) {
+        if (!(now.texts[id] ?? '').includes(needle)) return false
+      }
+      return true
+    }
+    await waitFor(matches, timeout, () => `${JSON.stringify(expected)}; it is ${JSON.stringify(snapshot())}`)
+    return snapshot()
+  },
+  wait_denied: async ({ count = 1, timeout = 10 }) => {
+    await waitFor(() => history.denied.length >= count, timeout, () => `${count} permission-denied messages`)
+    return snapshot()
+  }
+}
+
+const reply = (message) => process.stdout.write(JSON.stringify(message) + '\n')
+const lines = readline.createInterface({ input: process.stdin })
+let queue = Promise.resolve()
+lines.on('line', (line) => {
+  queue = queue.then(async () => {
+    try {
+      const command = JSON.parse(line)
+      const run = commands[command.op]
+      if (!run) throw new Error(`unknown op ${JSON.stringify(command.op)}`)
+      reply({ ok: true, ...(await run(command)) })
+    } catch (error) {
+      reply({ ok: false, error: error.message })
+    }
+  })
+})
+lines.on('close', () => {
+  queue.then(() => {
+    provider.destroy()
+    process.exit(0)
+  })
+})
