@@ -48,4 +48,7 @@ export async function demoUsers () {
   }
 }
 
+/** The identity providers configured on this server: [{name, title, url}]. */
+export const signInProviders = () => request('GET', '/api/signin/providers')
+
 export const demoSignIn = (userId) => request('POST', '/api/demo/signin', { user_id: userId })

@@ -1,12 +1,15 @@
-// The demo sign-in page: pick a demo user, the server sets the session cookie, go to the drafts.
-import { demoSignIn, demoUsers } from './api.js'
+// The sign-in page: the organizations' identity providers, and in demo mode a list of demo users
+// (pick one; the server sets the session cookie) — then on to the drafts.
+import { demoSignIn, demoUsers, signInProviders } from './api.js'
 import { byId, h, say } from './dom.js'
 
 const ROLE_NAMES = {
   ppt: 'Presidency Pro-Tempore',
-  ts: 'Technical Secretariat',
+  head: 'Head of delegation',
   delegate: 'Delegate',
-  observer: 'Observer'
+  secretariat: 'Technical Secretariat',
+  observer: 'Observer',
+  admin: 'Administrator'
 }
 
 async function signInAs (user, button) {
@@ -22,18 +25,29 @@ async function signInAs (user, button) {
   location.assign('/')
 }
 
+function showProviders (providers) {
+  if (providers.length === 0) return
+  byId('providers-list').replaceChildren(...providers.map((provider) =>
+    h('li', {}, h('a', { class: 'provider', href: provider.url }, `Sign in with ${provider.title}`))))
+  byId('providers').hidden = false
+}
+
 async function start () {
   const notice = byId('notice')
   const list = byId('demo-users')
-  let users
+  let users, providers
   try {
-    users = await demoUsers()
+    [users, providers] = await Promise.all([demoUsers(), signInProviders()])
   } catch (error) {
     say(notice, 'The server could not be reached. Reload the page to try again.', 'error')
     throw error
   }
+  showProviders(providers)
   if (users === null) {
-    say(notice, "Demo sign-in is off on this server; sign in through your organization's identity provider.")
+    if (providers.length === 0) {
+      say(notice, 'No way to sign in is configured on this server yet. Ask the Technical Secretariat.')
+    }
+    document.body.dataset.ready = 'true'
     return
   }
   list.replaceChildren(...users.map((user) => {

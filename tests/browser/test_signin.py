@@ -36,7 +36,34 @@ def test_signing_out_ends_the_session(live_server: Any, browser: Browser) -> Non
         context.close()
 
 
-def test_the_sign_in_page_says_when_demo_sign_in_is_off(live_server: Any, browser: Browser) -> None:
+def test_without_demo_sign_in_the_page_offers_the_identity_providers(
+    live_server: Any, browser: Browser
+) -> None:
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+
+        def demo_off(route: Route) -> None:
+            route.fulfill(status=404, json={"error": "not found"})
+
+        def one_provider(route: Route) -> None:
+            route.fulfill(
+                json=[{"name": "sre", "title": "Secretaría de Relaciones Exteriores", "url": "/signin/sre"}]
+            )
+
+        page.route("**/api/demo/users", demo_off)
+        page.route("**/api/signin/providers", one_provider)
+        page.goto(live_server.url + "/signin")
+        link = page.get_by_role("link", name="Sign in with Secretaría de Relaciones Exteriores")
+        expect(link).to_have_attribute("href", "/signin/sre")
+        expect(page.get_by_role("button")).to_have_count(0)
+    finally:
+        context.close()
+
+
+def test_the_sign_in_page_says_when_no_way_to_sign_in_is_configured(
+    live_server: Any, browser: Browser
+) -> None:
     context = browser.new_context()
     try:
         page = context.new_page()
@@ -47,8 +74,8 @@ def test_the_sign_in_page_says_when_demo_sign_in_is_off(live_server: Any, browse
         page.route("**/api/demo/users", demo_off)
         page.goto(live_server.url + "/signin")
         expect(page.get_by_role("alert")).to_have_text(
-            "Demo sign-in is off on this server; sign in through your organization's identity provider."
+            "No way to sign in is configured on this server yet. Ask the Technical Secretariat."
         )
-        expect(page.get_by_role("button")).to_have_count(0)
+        expect(page.get_by_role("link")).to_have_count(0)
     finally:
         context.close()
