@@ -11,12 +11,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from auth.credentials import SESSION_TTL, open_session
+from auth.credentials import open_session
 from drafting.demo import USERS
 from drafting.models import User
 from server.api import services_of
 from server.errors import Refused
-from server.identify import SESSION_COOKIE
+from server.identify import set_session_cookie
 from server.routing import public
 
 DEMO_EMAILS = [email for email, *_ in USERS]
@@ -65,15 +65,7 @@ async def demo_sign_in(request: Request) -> Response:
     if secret is None:
         raise Refused(404, "no demo user with that id; pick one from /api/demo/users")
     response = Response(status_code=204)
-    response.set_cookie(
-        SESSION_COOKIE,
-        secret,
-        max_age=int(SESSION_TTL.total_seconds()),
-        httponly=True,
-        samesite="lax",
-        secure=services.settings.secure_cookies,
-        path="/",
-    )
+    set_session_cookie(response, secret, services.settings)
     return response
 
 

@@ -9,11 +9,13 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 from starlette.requests import HTTPConnection
+from starlette.responses import Response
 
 from auth.access_tokens import Minter, TokenSettings, looks_like_jwt, principal_for_access_token
-from auth.credentials import TOKEN_PREFIX, script_token_row, session_row
+from auth.credentials import SESSION_TTL, TOKEN_PREFIX, script_token_row, session_row
 from auth.principal import Principal
 from server.services import Services
+from server.settings import Settings
 
 SESSION_COOKIE = "consenso_session"
 
@@ -81,3 +83,16 @@ async def identify(
 ) -> Principal | None:
     caller = await identify_caller(connection, services, websocket=websocket)
     return caller.principal if caller is not None else None
+
+
+def set_session_cookie(response: Response, secret: str, settings: Settings) -> None:
+    """The browser session cookie, set at sign-in (every sign-in starts a new session)."""
+    response.set_cookie(
+        SESSION_COOKIE,
+        secret,
+        max_age=int(SESSION_TTL.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+        path="/",
+    )

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from auth.credentials import SESSION_TTL, close_session, open_session
+from auth.credentials import close_session, open_session
 from auth.identity import (
     FirstAdmin,
     NotRegistered,
@@ -28,7 +28,7 @@ from auth.identity import (
 )
 from auth.oidc import OidcClient, ProviderUnavailable, SignInError, providers_from_env
 from server.api import services_of
-from server.identify import SESSION_COOKIE
+from server.identify import SESSION_COOKIE, set_session_cookie
 from server.routing import public
 
 log = logging.getLogger(__name__)
@@ -163,15 +163,7 @@ async def callback(request: Request) -> Response:
         return refusal_page(400, exc.message)
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(SIGNIN_COOKIE, path="/signin")
-    response.set_cookie(
-        SESSION_COOKIE,
-        secret,
-        max_age=int(SESSION_TTL.total_seconds()),
-        httponly=True,
-        samesite="lax",
-        secure=services.settings.secure_cookies,
-        path="/",
-    )
+    set_session_cookie(response, secret, services.settings)
     return response
 
 
