@@ -22,6 +22,7 @@ from drafting.kinds import Role
 from drafting.layout import bind, read_paragraphs
 from drafting.models import User, utcnow
 from drafting.textpos import codepoint_to_utf16, utf8_offset, utf8_to_codepoint, utf16_to_codepoint
+from drafting.updates import is_engine_panic
 
 T = TypeVar("T")
 BODY_LIMIT = 10_000  # code points
@@ -275,7 +276,7 @@ def _sticky(compute: Callable[[], T]) -> T | None:
     try:
         return compute()
     except BaseException as exc:
-        if type(exc).__name__ != "PanicException":
+        if not is_engine_panic(exc):
             raise
         return None
 

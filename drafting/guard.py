@@ -30,6 +30,7 @@ from drafting.compensate import (
 from drafting.errors import MalformedUpdate
 from drafting.kinds import DocumentStatus
 from drafting.layout import DOCUMENT_KEY, bind
+from drafting.updates import apply_checked
 
 GUARD_ORIGIN = "guard"
 EMPTY_UPDATE = b"\x00\x00"
@@ -142,10 +143,10 @@ class Guard:
         self._refresh()
         temporary = () if rights.edit_text else self._watch_all_unwatched()
         try:
-            self._shadow.apply_update(update)
-        except ValueError as exc:
+            apply_checked(self._shadow, update)
+        except MalformedUpdate:
             self._reset_shadow()
-            raise MalformedUpdate(str(exc)) from exc
+            raise
         finally:
             for paragraph_id in temporary:
                 self._unwatch(paragraph_id)
@@ -167,10 +168,10 @@ class Guard:
         # The shadow already holds this update: keep it out of the mirror.
         self._mirroring = False
         try:
-            self.doc.apply_update(update)
-        except ValueError as exc:
+            apply_checked(self.doc, update)
+        except MalformedUpdate:
             self._reset_shadow()
-            raise MalformedUpdate(str(exc)) from exc
+            raise
         finally:
             self._mirroring = True
 

@@ -15,8 +15,9 @@ from pycrdt import Doc
 from sqlalchemy import Connection, Engine, delete, func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from drafting.errors import MalformedUpdate, StorageUnavailable
+from drafting.errors import StorageUnavailable
 from drafting.models import DocumentCheckpoint, DocumentUpdate
+from drafting.updates import apply_checked
 
 KEEP_CHECKPOINTS = 2
 
@@ -47,13 +48,10 @@ class StoredDocument:
 
     def to_doc(self) -> Doc[Any]:
         doc: Doc[Any] = Doc()
-        try:
-            if self.checkpoint is not None:
-                doc.apply_update(self.checkpoint)
-            for update in self.tail:
-                doc.apply_update(update)
-        except ValueError as exc:
-            raise MalformedUpdate(str(exc)) from exc
+        if self.checkpoint is not None:
+            apply_checked(doc, self.checkpoint)
+        for update in self.tail:
+            apply_checked(doc, update)
         return doc
 
 

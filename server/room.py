@@ -18,6 +18,7 @@ from drafting.errors import MalformedUpdate
 from drafting.guard import Guard, Rights, Verdict
 from drafting.layout import bind, label_unlabelled
 from drafting.store import Checkpoint, PendingUpdate
+from drafting.updates import apply_checked
 from server.committer import Committer
 from server.peer import Peer
 from server.protocol import (
@@ -96,10 +97,7 @@ class Room:
         return verdict
 
     def _apply_unguarded(self, update: bytes) -> Verdict:
-        try:
-            self.doc.apply_update(update)
-        except ValueError as exc:
-            raise MalformedUpdate(str(exc)) from exc
+        apply_checked(self.doc, update)
         return Verdict()
 
     async def edit(self, change: Callable[[Doc[Any]], None]) -> None:
@@ -127,6 +125,16 @@ class Room:
         if done is not None:
             self._last_commit = done
         return done if wait else None
+
+    def checkpoint_now(self) -> Checkpoint | None:
+        """The whole committed state as a checkpoint, if the log has grown since the last one.
+
+        Only when everything applied is committed: the document then holds exactly updates 1..seq.
+        """
+        if self.seq <= self._checkpoint_seq or not self.committed_all():
+            return None
+        self._checkpoint_seq = self.seq
+        return Checkpoint(self.document_id, self.seq, self.doc.get_update())
 
     def committed_all(self) -> bool:
         return self._last_commit is None or self._last_commit.done()

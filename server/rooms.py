@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from drafting.store import Store
+from drafting.errors import StorageUnavailable
+from drafting.store import Checkpoint, Store
 from server.committer import Committer
 from server.room import Room
 
@@ -33,6 +34,7 @@ class Rooms:
         self._rooms: dict[int, Room] = {}
         self._loading: dict[int, asyncio.Future[Room]] = {}
         self._unloads: dict[int, asyncio.TimerHandle] = {}
+        self._checkpoints: set[asyncio.Task[None]] = set()
 
     def __len__(self) -> int:
         return len(self._rooms)
@@ -87,10 +89,30 @@ class Rooms:
         self._unloads.pop(room.document_id, None)
         if room.peers or self._rooms.get(room.document_id) is not room:
             return
-        if room.committed_all():
-            self._drop(room.document_id)
-        else:
+        if not room.committed_all():
             self.left(room)
+            return
+        # Fold the log before letting go, so the next open reads one state, not a long tail
+        # (replaying some tails hangs pycrdt 0.14; docs/decisions/0008).
+        checkpoint = room.checkpoint_now()
+        self._drop(room.document_id)
+        if checkpoint is not None:
+            task = asyncio.get_running_loop().create_task(self._store_checkpoint(checkpoint))
+            self._checkpoints.add(task)
+            task.add_done_callback(self._checkpoints.discard)
+
+    async def _store_checkpoint(self, checkpoint: Checkpoint) -> None:
+        try:
+            await asyncio.to_thread(self.store.checkpoint, checkpoint)
+        except StorageUnavailable as exc:
+            log.warning(
+                "checkpoint of document %s at %s not stored: %s", checkpoint.document_id, checkpoint.seq, exc
+            )
+
+    async def flush_checkpoints(self) -> None:
+        """Wait for the checkpoints of unloaded rooms to be written (shutdown, tests)."""
+        while self._checkpoints:
+            await asyncio.gather(*self._checkpoints, return_exceptions=True)
 
     def _cancel_unload(self, document_id: int) -> None:
         handle = self._unloads.pop(document_id, None)
@@ -112,6 +134,14 @@ class Rooms:
                     peer.close(CLOSE_REVOKED, reason)
                     closed += 1
         return closed
+
+    async def checkpoint_all(self) -> None:
+        """At shutdown: fold every open room's log, then wait for those checkpoints."""
+        for room in list(self._rooms.values()):
+            checkpoint = room.checkpoint_now()
+            if checkpoint is not None:
+                await self._store_checkpoint(checkpoint)
+        await self.flush_checkpoints()
 
     def close_all(self) -> None:
         for handle in self._unloads.values():

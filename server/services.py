@@ -53,6 +53,7 @@ class Services:
         if self.committer is not None:
             await self.committer.stop()
         if self.rooms is not None:
+            await self.rooms.checkpoint_all()
             self.rooms.close_all()
         self.engine.dispose()
 

@@ -226,3 +226,24 @@ def test_without_the_guard_updates_apply_as_sent(tmp_path: Path) -> None:
         await committer.stop()
 
     asyncio.run(scenario())
+
+
+def test_a_room_let_go_folds_its_log_into_a_checkpoint(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        store = Store(demo_engine(tmp_path))
+        committer = Committer(store)
+        committer.start()
+        rooms = Rooms(store, committer, checkpoint_every=500, idle_seconds=0)
+        room = await rooms.open(1)
+        for n in range(7):
+            room.apply_client_update(client_edit(room.doc, f"{n}ñ "), EDITOR)
+        await room.committed()
+        rooms.left(room)
+        await asyncio.wait_for(_until(lambda: rooms.loaded(1) is None), 5)
+        await rooms.flush_checkpoints()
+        stored = store.load(1)
+        assert (stored.checkpoint_seq, stored.tail) == (room.seq, [])
+        assert read_paragraphs(stored.to_doc())[0].text.startswith("6ñ 5ñ ")
+        await committer.stop()
+
+    asyncio.run(scenario())

@@ -1,0 +1,29 @@
+"""Applying a Yjs update to a document, with everything pycrdt can throw turned into MalformedUpdate.
+
+Yrs reports some malformed updates not with a ValueError but with a Rust panic, which pycrdt raises as
+pyo3's PanicException, a BaseException. Fuzzing the sync socket found such updates; a client must not be
+able to take a room down with one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pycrdt import Doc
+
+from drafting.errors import MalformedUpdate
+
+
+def is_engine_panic(exc: BaseException) -> bool:
+    return type(exc).__name__ == "PanicException"
+
+
+def apply_checked(doc: Doc[Any], update: bytes) -> None:
+    try:
+        doc.apply_update(update)
+    except ValueError as exc:
+        raise MalformedUpdate(str(exc)) from exc
+    except BaseException as exc:
+        if not is_engine_panic(exc):
+            raise
+        raise MalformedUpdate(f"the CRDT engine could not apply it ({exc})") from exc
