@@ -87,3 +87,19 @@ def write_document_status(doc: Doc[Any], status: DocumentStatus) -> None:
 
 def final_paragraphs(doc: Doc[Any]) -> list[FinalParagraph]:
     return [FinalParagraph(p.id, p.label, p.kind, p.text) for p in read_paragraphs(doc)]
+
+
+def realign(doc: Doc[Any], recorded: dict[str, ParagraphState], status: DocumentStatus) -> bool:
+    """Bring `info` in line with what the records say (the records are written first: a crash between the
+    two writes leaves `info` behind). Call inside a server transaction; returns whether it wrote."""
+    wrote = False
+    present = set(paragraph_ids(doc))
+    _, _, info = bind(doc)
+    for paragraph_id, state in recorded.items():
+        if paragraph_id in present and paragraph_state(_plain(info.get(paragraph_id))) != state:
+            write_paragraph(doc, paragraph_id, state)
+            wrote = True
+    if document_status(doc) is not status:
+        write_document_status(doc, status)
+        wrote = True
+    return wrote

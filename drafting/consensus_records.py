@@ -27,7 +27,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from drafting.catalogue import document_by_id
 from drafting.consensus import FinalText, ParagraphState, SilenceState, as_utc
-from drafting.kinds import DocumentStatus
+from drafting.kinds import DocumentStatus, ParagraphStatus
 from drafting.models import AuditEntry, Base, utcnow
 
 
@@ -162,6 +162,14 @@ def paragraph_history(session: Session, document_id: int) -> list[ParagraphStatu
             .order_by(ParagraphStatusChange.id)
         )
     )
+
+
+def recorded_states(session: Session, document_id: int) -> tuple[dict[str, ParagraphState], DocumentStatus]:
+    """What the records say now: each paragraph's latest recorded state, and the document's status."""
+    latest: dict[str, ParagraphState] = {}
+    for change in paragraph_history(session, document_id):
+        latest[change.paragraph_id] = ParagraphState(ParagraphStatus(change.to_status), change.to_locked)
+    return latest, document_by_id(session, document_id).status
 
 
 def set_document_status(session: Session, document_id: int, status: DocumentStatus) -> None:

@@ -5,7 +5,6 @@ the room, so every client sees it live; a patch that no longer applies is refuse
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from pycrdt import Doc
@@ -73,8 +72,7 @@ async def preview_incorporation(request: Request) -> Response:
 async def incorporate(request: Request) -> Response:
     ctx = await context(request, Action.INCORPORATE)
     version_id = int(request.path_params["version_id"])
-    locks: dict[int, asyncio.Lock] = request.app.state.__dict__.setdefault("incorporation_locks", {})
-    async with locks.setdefault(ctx.document_id, asyncio.Lock()):
+    async with ctx.services.incorporation_lock(ctx.document_id):
         plan = await ctx.write(lambda s, _u: _incorporable(s, ctx.document_id, version_id))
         assert ctx.services.rooms is not None
         room = await ctx.services.rooms.open(ctx.document_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 from drafting.errors import StorageUnavailable
 from drafting.store import Checkpoint, Store
@@ -25,12 +26,14 @@ class Rooms:
         idle_seconds: float = 30.0,
         checkpoint_every: int = 500,
         guard: bool = True,
+        on_open: Callable[[Room], Awaitable[None]] | None = None,
     ) -> None:
         self.store = store
         self.committer = committer
         self.idle_seconds = idle_seconds
         self.checkpoint_every = checkpoint_every
         self.guard = guard
+        self.on_open = on_open
         self._rooms: dict[int, Room] = {}
         self._loading: dict[int, asyncio.Future[Room]] = {}
         self._unloads: dict[int, asyncio.TimerHandle] = {}
@@ -65,6 +68,8 @@ class Rooms:
                     checkpoint_seq=stored.checkpoint_seq,
                     guard=self.guard,
                 )
+                if self.on_open is not None:
+                    await self.on_open(room)
                 self._rooms[document_id] = room
                 loading.set_result(room)
             except BaseException as exc:

@@ -15,6 +15,7 @@ from drafting.store import Store
 from server import silence_clock
 from server.committer import Committer
 from server.notices import Events
+from server.realign import realign_room
 from server.rooms import Rooms
 from server.settings import Settings
 
@@ -29,7 +30,7 @@ class Services:
     events: Events = field(default_factory=Events)
     committer: Committer | None = None
     rooms: Rooms | None = None
-    _started: bool = field(default=False)
+    _incorporations: dict[int, asyncio.Lock] = field(default_factory=dict)
 
     @classmethod
     def create(cls, settings: Settings) -> Services:
@@ -45,6 +46,7 @@ class Services:
             idle_seconds=self.settings.room_idle_seconds,
             checkpoint_every=self.settings.checkpoint_every,
             guard=self.settings.guard,
+            on_open=lambda room: realign_room(self, room),
         )
         await silence_clock.start(self)
 
@@ -56,6 +58,10 @@ class Services:
             await self.rooms.checkpoint_all()
             self.rooms.close_all()
         self.engine.dispose()
+
+    def incorporation_lock(self, document_id: int) -> asyncio.Lock:
+        """One amendment incorporated at a time per document (in this process)."""
+        return self._incorporations.setdefault(document_id, asyncio.Lock())
 
     async def in_session(self, work: Callable[[Session], T]) -> T:
         """Run `work` in a database transaction on a worker thread; commit if it returns."""
