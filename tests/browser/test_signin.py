@@ -36,6 +36,11 @@ def test_signing_out_ends_the_session(live_server: Any, browser: Browser) -> Non
         context.close()
 
 
+def demo_sign_in_off(route: Route) -> None:
+    """Answer as a server without demo sign-in does."""
+    route.fulfill(status=404, json={"error": "not found"})
+
+
 def test_without_demo_sign_in_the_page_offers_the_identity_providers(
     live_server: Any, browser: Browser
 ) -> None:
@@ -43,15 +48,12 @@ def test_without_demo_sign_in_the_page_offers_the_identity_providers(
     try:
         page = context.new_page()
 
-        def demo_off(route: Route) -> None:
-            route.fulfill(status=404, json={"error": "not found"})
-
         def one_provider(route: Route) -> None:
             route.fulfill(
                 json=[{"name": "sre", "title": "Secretaría de Relaciones Exteriores", "url": "/signin/sre"}]
             )
 
-        page.route("**/api/demo/users", demo_off)
+        page.route("**/api/demo/users", demo_sign_in_off)
         page.route("**/api/signin/providers", one_provider)
         page.goto(live_server.url + "/signin")
         link = page.get_by_role("link", name="Sign in with Secretaría de Relaciones Exteriores")
@@ -68,10 +70,7 @@ def test_the_sign_in_page_says_when_no_way_to_sign_in_is_configured(
     try:
         page = context.new_page()
 
-        def demo_off(route: Route) -> None:
-            route.fulfill(status=404, json={"error": "not found"})
-
-        page.route("**/api/demo/users", demo_off)
+        page.route("**/api/demo/users", demo_sign_in_off)
         page.goto(live_server.url + "/signin")
         expect(page.get_by_role("alert")).to_have_text(
             "No way to sign in is configured on this server yet. Ask the Technical Secretariat."
