@@ -149,7 +149,9 @@ def test_ten_thousand_malformed_frames_never_escape_as_anything_but_protocol_err
     harness.store.checkpoint(checkpoint)
     stored = harness.store.load(1)
     assert stored.tail == []
-    assert [p.text for p in read_paragraphs(stored.to_doc())] == [p.text for p in read_paragraphs(harness.room.doc)]
+    assert [p.text for p in read_paragraphs(stored.to_doc())] == [
+        p.text for p in read_paragraphs(harness.room.doc)
+    ]
     harness.close()
 
 
