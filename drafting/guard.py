@@ -143,7 +143,7 @@ class Guard:
         self._refresh()
         temporary = () if rights.edit_text else self._watch_all_unwatched()
         try:
-            apply_checked(self._shadow, update)
+            apply_checked(self._shadow, update, reencode=True)
         except MalformedUpdate:
             self._reset_shadow()
             raise

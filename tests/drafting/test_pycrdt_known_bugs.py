@@ -56,3 +56,22 @@ def test_a_panic_inside_the_engine_is_a_malformed_update() -> None:
         apply_checked(PanickingDoc(ValueError("Cannot decode update")), b"")  # type: ignore[arg-type]
     with pytest.raises(KeyboardInterrupt):
         apply_checked(PanickingDoc(KeyboardInterrupt()), b"")  # type: ignore[arg-type]
+
+
+class UnencodableDoc:
+    """Accepts the update, then cannot encode itself: what some fuzzed updates do to a pycrdt Doc."""
+
+    def get_state(self) -> bytes:
+        return b"\x00"
+
+    def apply_update(self, _update: bytes) -> None:
+        return None
+
+    def get_update(self, _state: bytes = b"") -> bytes:
+        raise PanicException("index out of bounds: the len is 0 but the index is 18446744073709551615")
+
+
+def test_an_update_that_leaves_the_document_unencodable_is_refused_when_reencoding() -> None:
+    apply_checked(UnencodableDoc(), b"")  # type: ignore[arg-type]  # without the check it goes through
+    with pytest.raises(MalformedUpdate, match="could not apply"):
+        apply_checked(UnencodableDoc(), b"", reencode=True)  # type: ignore[arg-type]
