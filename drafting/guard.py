@@ -30,7 +30,7 @@ from drafting.compensate import (
 from drafting.errors import MalformedUpdate
 from drafting.kinds import DocumentStatus
 from drafting.layout import DOCUMENT_KEY, bind
-from drafting.updates import apply_checked
+from drafting.updates import apply_and_reencode, apply_checked
 
 GUARD_ORIGIN = "guard"
 EMPTY_UPDATE = b"\x00\x00"
@@ -143,7 +143,7 @@ class Guard:
         self._refresh()
         temporary = () if rights.edit_text else self._watch_all_unwatched()
         try:
-            apply_checked(self._shadow, update, reencode=True)
+            update = apply_and_reencode(self._shadow, update)
         except MalformedUpdate:
             self._reset_shadow()
             raise

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from drafting.errors import MalformedUpdate
-from drafting.updates import apply_checked
+from drafting.updates import apply_and_reencode, apply_checked
 
 HANGING_LOG = Path(__file__).with_name("data") / "pycrdt-replay-hang.hex"
 REPLAY = """
@@ -72,6 +72,22 @@ class UnencodableDoc:
 
 
 def test_an_update_that_leaves_the_document_unencodable_is_refused_when_reencoding() -> None:
-    apply_checked(UnencodableDoc(), b"")  # type: ignore[arg-type]  # without the check it goes through
+    apply_checked(UnencodableDoc(), b"")  # type: ignore[arg-type]  # without re-encoding it goes through
     with pytest.raises(MalformedUpdate, match="could not apply"):
-        apply_checked(UnencodableDoc(), b"", reencode=True)  # type: ignore[arg-type]
+        apply_and_reencode(UnencodableDoc(), b"")  # type: ignore[arg-type]
+
+
+def test_the_reencoding_is_what_the_update_changed() -> None:
+    from pycrdt import Doc, Text
+
+    client: Doc = Doc()  # type: ignore[type-arg]
+    client["p"] = Text("Migración ")
+    first = client.get_update()
+    copy: Doc = Doc()  # type: ignore[type-arg]
+    copy.apply_update(first)
+    client["p"].insert(len("Migración ".encode()), "segura 🌎")
+    second = client.get_update(copy.get_state())
+    room: Doc = Doc()  # type: ignore[type-arg]
+    room.apply_update(first)
+    room.apply_update(apply_and_reencode(copy, second))
+    assert str(room.get("p", type=Text)) == "Migración segura 🌎"
