@@ -30,7 +30,7 @@ from drafting.compensate import (
 from drafting.errors import MalformedUpdate
 from drafting.kinds import DocumentStatus
 from drafting.layout import DOCUMENT_KEY, bind
-from drafting.updates import apply_and_reencode, apply_checked
+from drafting.updates import apply_checked
 
 GUARD_ORIGIN = "guard"
 EMPTY_UPDATE = b"\x00\x00"
@@ -121,6 +121,8 @@ class Guard:
         self._shadow: Doc[Any]
         self._shadow_roots: tuple[Array[Any], Map[Any], Map[Any]]
         self._shadow_subscriptions: list[tuple[Array[Any] | Map[Any], Subscription]] = []
+        self._shadow_doc_subscription: Subscription
+        self._shadow_update = EMPTY_UPDATE
         self._watched: dict[str, tuple[Text, Subscription]] = {}
         self._meta: dict[str, dict[str, Any]] = {}
         self._frozen: str | None = None
@@ -142,14 +144,18 @@ class Guard:
         self._catch_up()
         self._refresh()
         temporary = () if rights.edit_text else self._watch_all_unwatched()
+        self._shadow_update = EMPTY_UPDATE
         try:
-            update = apply_and_reencode(self._shadow, update)
+            apply_checked(self._shadow, update)
         except MalformedUpdate:
             self._reset_shadow()
             raise
         finally:
             for paragraph_id in temporary:
                 self._unwatch(paragraph_id)
+        # From here on the room's document receives what the shadow integrated, as Yrs encoded it,
+        # never the client's bytes (docs/decisions/0008).
+        update = self._shadow_update
         touches = self._touches
         if not touches or not self._needs_check(touches, rights):
             # Fast path. The touches stay: the shadow's caches follow them on the next call.
@@ -285,6 +291,8 @@ class Guard:
         self._pending.clear()
         order, paragraphs, info = bind(self._shadow)
         self._shadow_roots = (order, paragraphs, info)
+        self._shadow_update = EMPTY_UPDATE
+        self._shadow_doc_subscription = self._shadow.observe(self._shadow_committed)
         self._shadow_subscriptions = [
             (order, order.observe(self._order_touched)),
             (paragraphs, paragraphs.observe(self._keys_touched)),
@@ -302,11 +310,15 @@ class Guard:
         for target, subscription in self._shadow_subscriptions:
             target.unobserve(subscription)
         self._shadow_subscriptions.clear()
+        self._shadow.unobserve(self._shadow_doc_subscription)
 
     def _reset_shadow(self) -> None:
         # After a failed update the shadow may hold part of it: copy the document again.
         self._detach_shadow()
         self._attach_shadow()
+
+    def _shadow_committed(self, event: TransactionEvent) -> None:
+        self._shadow_update = event.update
 
     def _mirror(self, event: TransactionEvent) -> None:
         if self._mirroring and (update := event.update) != EMPTY_UPDATE:
