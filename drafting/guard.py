@@ -30,10 +30,9 @@ from drafting.compensate import (
 from drafting.errors import MalformedUpdate
 from drafting.kinds import DocumentStatus
 from drafting.layout import DOCUMENT_KEY, bind
-from drafting.updates import apply_checked
+from drafting.updates import EMPTY_UPDATE, apply_checked
 
 GUARD_ORIGIN = "guard"
-EMPTY_UPDATE = b"\x00\x00"
 
 # Document statuses that lock the whole text, and how a refusal names them.
 FROZEN: dict[str, str] = {
@@ -122,7 +121,7 @@ class Guard:
         self._shadow_roots: tuple[Array[Any], Map[Any], Map[Any]]
         self._shadow_subscriptions: list[tuple[Array[Any] | Map[Any], Subscription]] = []
         self._shadow_doc_subscription: Subscription
-        self._shadow_update = EMPTY_UPDATE
+        self._shadow_update: bytes
         self._watched: dict[str, tuple[Text, Subscription]] = {}
         self._meta: dict[str, dict[str, Any]] = {}
         self._frozen: str | None = None

@@ -13,6 +13,9 @@ from pycrdt import Doc
 
 from drafting.errors import MalformedUpdate
 
+# What pycrdt reports for a transaction that changed nothing.
+EMPTY_UPDATE = b"\x00\x00"
+
 
 def is_engine_panic(exc: BaseException) -> bool:
     return type(exc).__name__ == "PanicException"

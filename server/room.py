@@ -18,7 +18,7 @@ from drafting.errors import MalformedUpdate
 from drafting.guard import Guard, Rights, Verdict
 from drafting.layout import bind, label_unlabelled
 from drafting.store import Checkpoint, PendingUpdate
-from drafting.updates import apply_checked
+from drafting.updates import EMPTY_UPDATE, apply_checked
 from server.committer import Committer
 from server.peer import Peer
 from server.protocol import (
@@ -33,7 +33,6 @@ from server.protocol import (
 
 log = logging.getLogger(__name__)
 
-EMPTY_UPDATE = b"\x00\x00"
 CLOSE_STORAGE_FAILED = 1011
 
 
