@@ -2,7 +2,7 @@
 
 Through the storage API directly (drafting.store), on a SQLite file with the server's settings (WAL,
 synchronous FULL). "Open" is what the server does when the first editor joins a document nobody has
-open (server/rooms.py, server/room.py): ``Store.load``, ``StoredDocument.to_doc``, then the guard's
+open (server/sync/rooms.py, server/sync/room.py): ``Store.load``, ``StoredDocument.to_doc``, then the guard's
 shadow replica (``drafting.guard.Guard``); the load + to_doc part is reported on its own too. Each
 measurement uses a fresh engine, so SQLite's page cache starts empty; the OS file cache stays warm.
 """

@@ -12,22 +12,14 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from drafting.errors import DraftingError
-from server import (
-    api,
-    api_consensus,
-    api_deliberation,
-    api_identity,
-    demo_signin,
-    events,
-    openapi,
-    security,
-    signin,
-)
+from server import api, security
 from server.errors import Refused, drafting_error, refused
 from server.routing import public
 from server.services import Services
 from server.settings import Settings
-from server.sync import sync_endpoint
+from server.signin import demo
+from server.signin import oidc as signin
+from server.sync_socket import sync_endpoint
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
@@ -55,13 +47,8 @@ def create_app(settings: Settings) -> Starlette:
         _page("index.html"),
         _page("signin.html"),
         *api.routes,
-        *events.routes,
         *signin.routes,
-        *api_identity.routes,
-        *api_consensus.routes,
-        *api_deliberation.routes,
-        *openapi.routes,
-        *(demo_signin.routes if settings.demo else []),
+        *(demo.routes if settings.demo else []),
         WebSocketRoute("/sync/{document_id}", sync_endpoint),
         Mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static"),
     ]

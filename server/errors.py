@@ -14,7 +14,7 @@ from drafting.errors import (
     NotFound,
     StorageUnavailable,
 )
-from server.protocol import MalformedMessage, UnknownMessageType
+from server.sync.protocol import MalformedMessage, UnknownMessageType
 
 CLOSE_UNSUPPORTED = 1003
 CLOSE_INVALID_PAYLOAD = 1007

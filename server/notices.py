@@ -1,5 +1,5 @@
 """Live notices for a document's participants (new comments, positions, silence broken), fanned out
-in-process to every listener of the document. GET /api/documents/{id}/events (server/events.py) streams
+in-process to every listener of the document. GET /api/documents/{id}/events (server/api/notices.py) streams
 them as server-sent events; the text itself travels on the sync socket."""
 
 from __future__ import annotations

@@ -12,12 +12,12 @@ from sqlalchemy.orm import Session
 
 from drafting.database import make_engine
 from drafting.store import Store
-from server import silence_clock
-from server.committer import Committer
+from server.consensus import clock as silence_clock
+from server.consensus.realign import realign_room
 from server.notices import Events
-from server.realign import realign_room
-from server.rooms import Rooms
 from server.settings import Settings
+from server.sync.committer import Committer
+from server.sync.rooms import Rooms
 
 T = TypeVar("T")
 

@@ -80,6 +80,19 @@ def test_drafting_does_not_import_auth(path: Path) -> None:
     assert wrong_imports(path, ROOT, frozenset({"auth"})) == set()
 
 
+SYNC = sources("server/sync")
+
+
+def test_the_walk_sees_the_sync_package() -> None:
+    assert {"server/sync/room.py", "server/sync/protocol.py", "server/sync/committer.py"} <= set(ids(SYNC))
+
+
+@pytest.mark.parametrize("path", SYNC, ids=ids(SYNC))
+def test_the_sync_protocol_and_rooms_know_no_starlette(path: Path) -> None:
+    # The sync socket (server/sync_socket.py) adapts Starlette's WebSocket to a room's peers.
+    assert wrong_imports(path, ROOT, frozenset({"starlette", "uvicorn"})) == set()
+
+
 def test_every_form_of_a_wrong_import_is_found(tmp_path: Path) -> None:
     bad = tmp_path / "drafting" / "bad.py"
     bad.parent.mkdir()
@@ -93,7 +106,7 @@ def test_every_form_of_a_wrong_import_is_found(tmp_path: Path) -> None:
         "from auth.policy import may_edit_text\n"
         "def later():\n"
         "    import server.cli\n"
-        "    importlib.import_module('server.rooms')\n"
+        "    importlib.import_module('server.sync.rooms')\n"
         "    __import__('starlette.routing')\n"
         "if TYPE_CHECKING:\n"
         "    from server.settings import Settings\n",
@@ -109,7 +122,7 @@ def test_every_form_of_a_wrong_import_is_found(tmp_path: Path) -> None:
         "server",
         "server.create_app",
         "server.cli",
-        "server.rooms",
+        "server.sync.rooms",
         "starlette.routing",
         "server.settings",
         "server.settings.Settings",

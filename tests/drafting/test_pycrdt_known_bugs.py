@@ -25,7 +25,8 @@ print("replayed")
 @pytest.mark.xfail(
     strict=True,
     reason="pycrdt 0.14.13 loops forever replaying these 14 updates (found by fuzzing the sync socket); "
-    "rooms write a checkpoint when they are let go so a reopen does not replay the tail (server/rooms.py)",
+    "rooms write a checkpoint when they are let go, so a reopen does not replay the tail "
+    "(server/sync/rooms.py)",
 )
 def test_replaying_some_fuzzed_logs_hangs_pycrdt() -> None:
     try:

@@ -25,9 +25,9 @@ from drafting.guard import Rights
 from drafting.kinds import Role
 from drafting.layout import read_paragraphs
 from drafting.store import Store
-from server.committer import Committer
-from server.peer import Peer
-from server.protocol import (
+from server.sync.committer import Committer
+from server.sync.peer import Peer
+from server.sync.protocol import (
     AwarenessMessage,
     ProtocolError,
     SyncMessage,
@@ -37,8 +37,8 @@ from server.protocol import (
     encode_query_awareness,
     encode_sync,
 )
-from server.room import Room
-from server.sync import dispatch
+from server.sync.room import Room
+from server.sync_socket import dispatch
 from tests.server.conftest import App
 
 HEAD_MEX = "head.mex@demo.consenso"

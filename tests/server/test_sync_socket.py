@@ -12,7 +12,7 @@ from drafting.catalogue import create_document, create_negotiation
 from drafting.kinds import DocumentKind, ParagraphKind
 from drafting.layout import read_paragraphs
 from drafting.store import Store
-from server.protocol import (
+from server.sync.protocol import (
     AwarenessEntry,
     AwarenessMessage,
     SyncMessage,

@@ -7,7 +7,15 @@ from typing import Any
 
 from pycrdt import Array, Doc, Map, Text
 
-from server.protocol import AuthMessage, AwarenessMessage, Message, SyncMessage, SyncType, decode, encode_sync
+from server.sync.protocol import (
+    AuthMessage,
+    AwarenessMessage,
+    Message,
+    SyncMessage,
+    SyncType,
+    decode,
+    encode_sync,
+)
 
 
 class YClient:

@@ -1,0 +1,105 @@
+"""Consensus in the draft's Y.Doc: reading statuses and locks from `info`, and writing them back.
+
+`info` is written only by the server; the guard (drafting.guard) enforces what it says. Each write
+replaces a whole entry: `info[paragraph id] = {label, kind, status, locked}`, `info["document"] =
+{title, kind, status}`. The writers are called inside the room's server transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from pycrdt import Doc, Map, Text
+
+from drafting.consensus.rules import FinalParagraph, ParagraphState
+from drafting.errors import NotFound
+from drafting.kinds import DocumentStatus, ParagraphKind, ParagraphStatus
+from drafting.layout import DOCUMENT_KEY, bind, read_document_info, read_paragraphs
+
+
+def _plain(value: object) -> dict[str, Any]:
+    if isinstance(value, Map):
+        return dict(value.to_py() or {})
+    return dict(value) if isinstance(value, dict) else {}
+
+
+def document_status(doc: Doc[Any]) -> DocumentStatus:
+    status = read_document_info(doc).get("status", DocumentStatus.DRAFT.value)
+    try:
+        return DocumentStatus(status)
+    except ValueError:
+        return DocumentStatus.DRAFT
+
+
+def paragraph_ids(doc: Doc[Any]) -> list[str]:
+    """The ids of the paragraphs in reading order (those in `order` with a text)."""
+    return [p.id for p in read_paragraphs(doc)]
+
+
+def paragraph_meta(doc: Doc[Any], paragraph_id: str) -> dict[str, Any]:
+    """The paragraph's `info` entry; NotFound if the document has no such paragraph."""
+    order, texts, info = bind(doc)
+    if paragraph_id == DOCUMENT_KEY or not isinstance(texts.get(paragraph_id), Text):
+        raise NotFound("paragraph", paragraph_id)
+    if paragraph_id not in set(order):
+        raise NotFound("paragraph", paragraph_id)
+    return _plain(info.get(paragraph_id))
+
+
+def paragraph_state(meta: dict[str, Any]) -> ParagraphState:
+    try:
+        status = ParagraphStatus(meta.get("status", ParagraphStatus.OPEN.value))
+    except ValueError:
+        status = ParagraphStatus.OPEN
+    return ParagraphState(status, bool(meta.get("locked", False)))
+
+
+def label_of(meta: dict[str, Any], paragraph_id: str) -> str:
+    return str(meta.get("label") or paragraph_id)
+
+
+def write_paragraph(doc: Doc[Any], paragraph_id: str, state: ParagraphState) -> None:
+    _, _, info = bind(doc)
+    meta = _plain(info.get(paragraph_id))
+    info[paragraph_id] = {
+        "label": str(meta.get("label", "")),
+        "kind": str(meta.get("kind", ParagraphKind.OPERATIVE.value)),
+        "status": state.status.value,
+        "locked": state.locked,
+    }
+
+
+def write_paragraphs(doc: Doc[Any], states: Iterable[tuple[str, ParagraphState]]) -> None:
+    for paragraph_id, state in states:
+        write_paragraph(doc, paragraph_id, state)
+
+
+def write_document_status(doc: Doc[Any], status: DocumentStatus) -> None:
+    _, _, info = bind(doc)
+    meta = _plain(info.get(DOCUMENT_KEY))
+    info[DOCUMENT_KEY] = {
+        "title": str(meta.get("title", "")),
+        "kind": str(meta.get("kind", "")),
+        "status": status.value,
+    }
+
+
+def final_paragraphs(doc: Doc[Any]) -> list[FinalParagraph]:
+    return [FinalParagraph(p.id, p.label, p.kind, p.text) for p in read_paragraphs(doc)]
+
+
+def realign(doc: Doc[Any], recorded: dict[str, ParagraphState], status: DocumentStatus) -> bool:
+    """Bring `info` in line with what the records say (the records are written first: a crash between the
+    two writes leaves `info` behind). Call inside a server transaction; returns whether it wrote."""
+    wrote = False
+    present = set(paragraph_ids(doc))
+    _, _, info = bind(doc)
+    for paragraph_id, state in recorded.items():
+        if paragraph_id in present and paragraph_state(_plain(info.get(paragraph_id))) != state:
+            write_paragraph(doc, paragraph_id, state)
+            wrote = True
+    if document_status(doc) is not status:
+        write_document_status(doc, status)
+        wrote = True
+    return wrote

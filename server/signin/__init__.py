@@ -1,0 +1,1 @@
+"""Who is calling: bearer tokens and session cookies; sign-in through OpenID Connect and the demo picker."""

@@ -1,0 +1,215 @@
+"""A room: one document's live Y.Doc, the sockets editing it, and their awareness.
+
+An incoming update is applied to the room's document, gets the next sequence number of the document's
+log, and goes to the committer; only once it is committed is it sent to every peer, the sender included
+(stock clients ignore what they already have). Server-side edits take the same path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from pycrdt import Doc, TransactionEvent, merge_updates
+
+from drafting.errors import MalformedUpdate
+from drafting.guard import Guard, Rights, Verdict
+from drafting.layout import bind, label_unlabelled
+from drafting.store import Checkpoint, PendingUpdate
+from drafting.updates import EMPTY_UPDATE, apply_checked
+from server.sync.committer import Committer
+from server.sync.peer import Peer
+from server.sync.protocol import (
+    AwarenessEntry,
+    SyncType,
+    decode_awareness,
+    encode_awareness,
+    encode_awareness_entries,
+    encode_permission_denied,
+    encode_sync,
+)
+
+log = logging.getLogger(__name__)
+
+CLOSE_STORAGE_FAILED = 1011
+
+
+class Room:
+    def __init__(
+        self,
+        document_id: int,
+        doc: Doc[Any],
+        last_seq: int,
+        committer: Committer,
+        *,
+        checkpoint_every: int = 500,
+        checkpoint_seq: int = 0,
+        guard: bool = True,
+    ) -> None:
+        self.document_id = document_id
+        self.doc = doc
+        self.seq = last_seq
+        self.committer = committer
+        self.checkpoint_every = checkpoint_every
+        self._checkpoint_seq = checkpoint_seq
+        self.peers: set[Peer] = set()
+        self.awareness: dict[int, AwarenessEntry] = {}
+        self.failed = False
+        self._captured: list[bytes] = []
+        self._order_changed = False
+        self._last_commit: asyncio.Future[None] | None = None
+        # Without the guard (a benchmark setting, refused in production) updates apply as sent.
+        self.guard: Guard | None = Guard(doc) if guard else None
+        order = bind(doc)[0]
+        self._subscriptions: list[tuple[Any, Any]] = [
+            (doc, doc.observe(self._capture)),
+            (order, order.observe(self._mark_order_changed)),
+        ]
+
+    # -- the document -------------------------------------------------------------------------------
+
+    def _capture(self, event: TransactionEvent) -> None:
+        update = event.update
+        if update != EMPTY_UPDATE:
+            self._captured.append(update)
+
+    def _mark_order_changed(self, _event: Any) -> None:
+        self._order_changed = True
+
+    def apply_client_update(self, update: bytes, rights: Rights) -> Verdict:
+        """Apply a client's update under the guard; what it changed is committed, then published.
+
+        What the sender may not change is compensated in the same transaction (see drafting/guard.py).
+        """
+        try:
+            verdict = self.guard.apply(update, rights) if self.guard else self._apply_unguarded(update)
+        except MalformedUpdate:
+            self._captured.clear()
+            raise
+        if self._order_changed:
+            self._order_changed = False
+            with self.doc.transaction(origin="server"):
+                label_unlabelled(self.doc)
+        self._submit_captured()
+        return verdict
+
+    def _apply_unguarded(self, update: bytes) -> Verdict:
+        apply_checked(self.doc, update)
+        return Verdict()
+
+    async def edit(self, change: Callable[[Doc[Any]], None]) -> None:
+        """A server-side edit (import, labels, later locks and amendments): committed, then published."""
+        with self.doc.transaction(origin="server"):
+            change(self.doc)
+        done = self._submit_captured(wait=True)
+        if done is not None:
+            await done
+
+    def _submit_captured(self, *, wait: bool = False) -> asyncio.Future[None] | None:
+        captured, self._captured = self._captured, []
+        done = None
+        for index, update in enumerate(captured):
+            self.seq += 1
+            checkpoint = None
+            if self.seq - self._checkpoint_seq >= self.checkpoint_every and index == len(captured) - 1:
+                # The document holds exactly updates 1..seq now: fold them into a checkpoint that
+                # commits in the same transaction as the update itself.
+                checkpoint = Checkpoint(self.document_id, self.seq, self.doc.get_update())
+                self._checkpoint_seq = self.seq
+            done = self.committer.submit(
+                self, PendingUpdate(self.document_id, self.seq, update), checkpoint, wait=True
+            )
+        if done is not None:
+            self._last_commit = done
+        return done if wait else None
+
+    def checkpoint_now(self) -> Checkpoint | None:
+        """The whole committed state as a checkpoint, if the log has grown since the last one.
+
+        Only when everything applied is committed: the document then holds exactly updates 1..seq.
+        """
+        if self.seq <= self._checkpoint_seq or not self.committed_all():
+            return None
+        self._checkpoint_seq = self.seq
+        return Checkpoint(self.document_id, self.seq, self.doc.get_update())
+
+    def committed_all(self) -> bool:
+        return self._last_commit is None or self._last_commit.done()
+
+    async def committed(self) -> None:
+        """Wait until everything applied so far is committed."""
+        last = self._last_commit
+        if last is not None and not last.done():
+            await asyncio.shield(last)
+
+    def published(self, updates: Sequence[bytes]) -> None:
+        merged = updates[0] if len(updates) == 1 else merge_updates(*updates)
+        self.broadcast(encode_sync(SyncType.UPDATE, merged))
+
+    def storage_failed(self, reason: str) -> None:
+        # The room's document now holds updates that are not stored: drop it and let clients resync.
+        self.failed = True
+        for peer in list(self.peers):
+            peer.close(CLOSE_STORAGE_FAILED, "the server could not store your change; reconnect to resync")
+
+    def state_diff(self, state_vector: bytes) -> bytes:
+        try:
+            return self.doc.get_update(state_vector)
+        except ValueError as exc:
+            raise MalformedUpdate(f"state vector: {exc}") from exc
+
+    # -- peers --------------------------------------------------------------------------------------
+
+    def join(self, peer: Peer) -> None:
+        self.peers.add(peer)
+        peer.send(encode_sync(SyncType.STEP1, self.doc.get_state()))
+        if self.awareness:
+            peer.send(encode_awareness(encode_awareness_entries(list(self.awareness.values()))))
+
+    def leave(self, peer: Peer) -> None:
+        self.peers.discard(peer)
+        gone = [
+            AwarenessEntry(client_id, self.awareness.pop(client_id).clock + 1, "null")
+            for client_id in peer.awareness_clients
+            if client_id in self.awareness
+        ]
+        if gone:
+            self.broadcast(encode_awareness(encode_awareness_entries(gone)))
+
+    def broadcast(self, frame: bytes) -> None:
+        for peer in list(self.peers):
+            peer.send(frame)
+
+    async def sync_step1(self, peer: Peer, state_vector: bytes) -> None:
+        # Answer only with committed state: wait until nothing applied is still uncommitted, then
+        # compute the diff without yielding to the event loop in between.
+        while not self.committed_all():
+            await self.committed()
+        peer.send(encode_sync(SyncType.STEP2, self.state_diff(state_vector)))
+
+    def receive_update(self, peer: Peer, update: bytes) -> None:
+        verdict = self.apply_client_update(update, peer.rights)
+        if not verdict.accepted:
+            peer.send(encode_permission_denied("; ".join(verdict.refused)))
+
+    def receive_awareness(self, peer: Peer, payload: bytes) -> None:
+        for entry in decode_awareness(payload):
+            if entry.state == "null":
+                self.awareness.pop(entry.client_id, None)
+                peer.awareness_clients.discard(entry.client_id)
+            else:
+                self.awareness[entry.client_id] = entry
+                peer.awareness_clients.add(entry.client_id)
+        self.broadcast(encode_awareness(payload))
+
+    def send_awareness(self, peer: Peer) -> None:
+        peer.send(encode_awareness(encode_awareness_entries(list(self.awareness.values()))))
+
+    def close(self) -> None:
+        if self.guard is not None:
+            self.guard.close()
+        for target, subscription in self._subscriptions:
+            target.unobserve(subscription)
+        self._subscriptions.clear()

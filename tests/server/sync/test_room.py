@@ -1,0 +1,249 @@
+"""Rooms without sockets: slow peers, idle unloading, checkpoints and commit-before-broadcast."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from pycrdt import Doc
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from auth.principal import Principal
+from drafting.database import make_engine, upgrade
+from drafting.demo import load_demo
+from drafting.guard import Rights
+from drafting.kinds import Role
+from drafting.layout import bind, read_paragraphs
+from drafting.store import Store
+from server.sync.committer import Committer
+from server.sync.peer import CLOSE_TOO_SLOW, Peer
+from server.sync.protocol import SyncType, decode, encode_sync
+from server.sync.rooms import CLOSE_REVOKED, Rooms
+
+PRINCIPAL = Principal(1, "head.mex@demo.consenso", "Andrés", Role.HEAD, 1, "MEX")
+EDITOR = Rights(edit_text=True, restructure=False)
+
+
+def demo_engine(tmp: Path) -> Engine:
+    engine = make_engine(f"sqlite:///{tmp / 'room.db'}")
+    upgrade(engine)
+    with Session(engine) as session, session.begin():
+        load_demo(session)
+    return engine
+
+
+class Recorder:
+    """A socket stand-in: frames sent, closes requested; `stuck` makes sending block forever."""
+
+    def __init__(self, *, stuck: bool = False) -> None:
+        self.frames: list[bytes] = []
+        self.closed_with: tuple[int, str] | None = None
+        self.stuck = stuck
+        self.got_frame = asyncio.Event()
+
+    async def send(self, frame: bytes) -> None:
+        if self.stuck:
+            await asyncio.Event().wait()
+        self.frames.append(frame)
+        self.got_frame.set()
+
+    async def close(self, code: int, reason: str) -> None:
+        self.closed_with = (code, reason)
+
+    def peer(self, queue_limit: int = 1024) -> Peer:
+        return Peer(PRINCIPAL, EDITOR, self.send, self.close, queue_limit=queue_limit)
+
+
+def client_edit(room_doc: Doc, text: str) -> bytes:
+    """An update a client would send: insert `text` at the start of the first paragraph."""
+    client: Doc = Doc()
+    client.apply_update(room_doc.get_update())
+    updates: list[bytes] = []
+    client.observe(lambda event: updates.append(event.update))
+    order, paragraphs, _ = bind(client)
+    paragraphs[order[0]].insert(0, text)
+    return updates[0]
+
+
+def test_a_peer_that_cannot_keep_up_is_disconnected_and_the_others_are_served(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        store = Store(demo_engine(tmp_path))
+        committer = Committer(store)
+        committer.start()
+        rooms = Rooms(store, committer)
+        room = await rooms.open(1)
+        slow, fast = Recorder(stuck=True), Recorder()
+        slow_peer, fast_peer = slow.peer(queue_limit=4), fast.peer()
+        for peer in (slow_peer, fast_peer):
+            peer.start()
+            room.join(peer)
+        for n in range(10):  # each its own commit, so each its own broadcast
+            room.apply_client_update(client_edit(room.doc, f"ñ{n} "), EDITOR)
+            await room.committed()
+        assert slow_peer.closed
+        await asyncio.wait_for(_until(lambda: slow.closed_with is not None), 5)
+        assert slow.closed_with is not None and slow.closed_with[0] == CLOSE_TOO_SLOW
+        assert not fast_peer.closed
+        await asyncio.wait_for(_until(lambda: len(fast.frames) >= 2), 5)
+        await committer.stop()
+
+    asyncio.run(scenario())
+
+
+def test_an_update_is_stored_before_any_peer_is_sent_it(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        store = Store(demo_engine(tmp_path))
+        committer = Committer(store)
+        committer.start()
+        room = await Rooms(store, committer).open(1)
+        watcher = Recorder()
+        stored_when_sent: list[str] = []
+
+        async def send(frame: bytes) -> None:
+            message = decode(frame)
+            if getattr(message, "kind", None) is SyncType.UPDATE:
+                stored_when_sent.append(read_paragraphs(store.load(1).to_doc())[0].text)
+            await watcher.send(frame)
+
+        peer = Peer(PRINCIPAL, EDITOR, send, watcher.close)
+        peer.start()
+        room.join(peer)
+        room.apply_client_update(client_edit(room.doc, "Migración segura 🌎 "), EDITOR)
+        await asyncio.wait_for(_until(lambda: bool(stored_when_sent)), 5)
+        assert stored_when_sent[0].startswith("Migración segura 🌎 ")
+        await committer.stop()
+
+    asyncio.run(scenario())
+
+
+def test_checkpoints_fold_the_log_and_the_room_reopens_from_them(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        store = Store(demo_engine(tmp_path))
+        committer = Committer(store)
+        committer.start()
+        rooms = Rooms(store, committer, checkpoint_every=5, idle_seconds=0)
+        room = await rooms.open(1)
+        for n in range(12):
+            room.apply_client_update(client_edit(room.doc, f"{n}é "), EDITOR)
+        await room.committed()
+        expected = read_paragraphs(room.doc)[0].text
+        stored = store.load(1)
+        assert stored.checkpoint_seq == 10
+        assert len(stored.tail) == stored.last_seq - 10
+        assert read_paragraphs(stored.to_doc())[0].text == expected
+        rooms.left(room)
+        await asyncio.wait_for(_until(lambda: rooms.loaded(1) is None), 5)
+        reopened = await rooms.open(1)
+        assert reopened is not room
+        assert read_paragraphs(reopened.doc)[0].text == expected
+        await committer.stop()
+
+    asyncio.run(scenario())
+
+
+def test_a_room_in_use_is_not_unloaded(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        store = Store(demo_engine(tmp_path))
+        committer = Committer(store)
+        committer.start()
+        rooms = Rooms(store, committer, idle_seconds=0)
+        room = await rooms.open(1)
+        peer = Recorder().peer()
+        room.join(peer)
+        rooms.left(room)  # someone else left; this peer is still in
+        await asyncio.sleep(0)  # let the zero-second timer run (no waiting on time: it is due now)
+        await asyncio.sleep(0)
+        assert rooms.loaded(1) is room
+        await committer.stop()
+
+    asyncio.run(scenario())
+
+
+async def _until(condition: object) -> None:
+    while not condition():  # type: ignore[operator]
+        await asyncio.sleep(0.001)
+
+
+def test_sync_step2_answers_only_committed_state(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        store = Store(demo_engine(tmp_path))
+        committer = Committer(store)
+        committer.start()
+        room = await Rooms(store, committer).open(1)
+        late = Recorder()
+        peer = late.peer()
+        peer.start()
+        room.apply_client_update(client_edit(room.doc, "Pendiente "), EDITOR)
+        await room.sync_step1(peer, Doc().get_state())
+        assert room.committed_all()
+        assert read_paragraphs(store.load(1).to_doc())[0].text.startswith("Pendiente ")
+        await committer.stop()
+
+    asyncio.run(scenario())
+
+
+def test_encode_sync_round_trip() -> None:
+    frame = encode_sync(SyncType.UPDATE, b"\x00\x00")
+    assert decode(frame).payload == b"\x00\x00"  # type: ignore[union-attr]
+
+
+def test_revoking_a_user_closes_only_that_users_sockets(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        store = Store(demo_engine(tmp_path))
+        committer = Committer(store)
+        committer.start()
+        rooms = Rooms(store, committer)
+        first, second = await rooms.open(1), await rooms.open(2)
+        revoked = [Recorder(), Recorder()]
+        other = Recorder()
+        revoked_peers = [revoked[0].peer(), revoked[1].peer()]
+        other_principal = Principal(2, "delegate.gtm@demo.consenso", "María", Role.DELEGATE, 2, "GTM")
+        other_peer = Peer(other_principal, EDITOR, other.send, other.close)
+        first.join(revoked_peers[0])
+        second.join(revoked_peers[1])
+        first.join(other_peer)
+        assert rooms.disconnect_user(PRINCIPAL.user_id) == 2
+        await asyncio.wait_for(_until(lambda: all(r.closed_with for r in revoked)), 5)
+        assert {r.closed_with[0] for r in revoked if r.closed_with} == {CLOSE_REVOKED}
+        assert not other_peer.closed and other.closed_with is None
+        await committer.stop()
+
+    asyncio.run(scenario())
+
+
+def test_without_the_guard_updates_apply_as_sent(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        store = Store(demo_engine(tmp_path))
+        committer = Committer(store)
+        committer.start()
+        room = await Rooms(store, committer, guard=False).open(1)
+        verdict = room.apply_client_update(
+            client_edit(room.doc, "Sin guardia "), Rights(edit_text=False, restructure=False)
+        )
+        assert verdict.accepted
+        assert read_paragraphs(room.doc)[0].text.startswith("Sin guardia ")
+        await committer.stop()
+
+    asyncio.run(scenario())
+
+
+def test_a_room_let_go_folds_its_log_into_a_checkpoint(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        store = Store(demo_engine(tmp_path))
+        committer = Committer(store)
+        committer.start()
+        rooms = Rooms(store, committer, checkpoint_every=500, idle_seconds=0)
+        room = await rooms.open(1)
+        for n in range(7):
+            room.apply_client_update(client_edit(room.doc, f"{n}ñ "), EDITOR)
+        await room.committed()
+        rooms.left(room)
+        await asyncio.wait_for(_until(lambda: rooms.loaded(1) is None), 5)
+        await rooms.flush_checkpoints()
+        stored = store.load(1)
+        assert (stored.checkpoint_seq, stored.tail) == (room.seq, [])
+        assert read_paragraphs(stored.to_doc())[0].text.startswith("6ñ 5ñ ")
+        await committer.stop()
+
+    asyncio.run(scenario())
