@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DATA ?= var
 export CONSENSO_DATABASE_URL ?= sqlite:///$(DATA)/consenso.db
 
-.PHONY: run test check bench assets assets-check clean
+.PHONY: run test check bench fuzz assets assets-check clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,11 @@ test: $(VENV)/.test-installed tests/interop/node_modules/.installed tests/oidc/n
 
 bench: $(VENV)/.test-installed
 	$(BIN)/python -m bench
+
+# A longer, random REST fuzz than the one in `make test` (schemathesis, every role, all phases).
+fuzz: $(VENV)/.test-installed
+	CONSENSO_FUZZ_EXAMPLES=$${CONSENSO_FUZZ_EXAMPLES:-60} CONSENSO_FUZZ_RANDOM=1 \
+	  $(BIN)/python -m pytest -q -p no:cacheprovider tests/server/api/test_rest_fuzz.py
 
 assets: static/node_modules/.installed
 	cd static && npm run build

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from auth.credentials import script_token_live, script_token_owner, session_live, session_owner
 from auth.keys import ALGORITHM, signing_key, verification_key
 from auth.principal import Principal
+from drafting.clock import utcnow
 from drafting.models import User
 
 DEFAULT_ISSUER = "urn:consenso"
@@ -171,7 +172,7 @@ def mint_access_token(
     settings: TokenSettings,
     now: datetime | None = None,
 ) -> str:
-    now = now or datetime.now(UTC)
+    now = now or utcnow()
     key = signing_key(session, now)
     return encode_access_token(
         key, user_id=user_id, minter=minter, minter_id=minter_id, settings=settings, now=now
@@ -182,7 +183,7 @@ def read_access_token(
     session: Session, token: str, settings: TokenSettings, now: datetime | None = None
 ) -> AccessClaims:
     """Decode and check `token` against the stored keys, and check that what minted it still lives."""
-    now = now or datetime.now(UTC)
+    now = now or utcnow()
     claims = decode_access_token(token, lambda kid: verification_key(session, kid, now), settings, now)
     live: Callable[[Session, int], bool]
     owner: Callable[[Session, int], int | None]

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from auth.principal import Principal
 from auth.tables import ScriptToken
 from auth.tables import Session as BrowserSession
+from drafting.clock import utcnow
 from drafting.models import User
 
 TOKEN_PREFIX = "cst_"
@@ -28,10 +29,6 @@ def hash_secret(secret: str) -> str:
 
 
 _hash = hash_secret
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _aware(moment: datetime | None) -> datetime | None:
@@ -60,12 +57,12 @@ class CredentialInfo:
 
     @property
     def active(self) -> bool:
-        return _live(self.revoked_at, self.expires_at, _now())
+        return _live(self.revoked_at, self.expires_at, utcnow())
 
 
 def create_script_token(session: Session, user: User, ttl: timedelta | None = None) -> str:
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    expires = _now() + ttl if ttl is not None else None
+    expires = utcnow() + ttl if ttl is not None else None
     session.add(ScriptToken(user_id=user.id, token_hash=_hash(token), expires_at=expires))
     session.flush()
     return token
@@ -76,7 +73,7 @@ def script_token_row(session: Session, token: str) -> ScriptToken | None:
     if not token.startswith(TOKEN_PREFIX):
         return None
     row = session.scalar(select(ScriptToken).where(ScriptToken.token_hash == _hash(token)))
-    if row is None or not row.user.active or not _live(row.revoked_at, row.expires_at, _now()):
+    if row is None or not row.user.active or not _live(row.revoked_at, row.expires_at, utcnow()):
         return None
     return row
 
@@ -89,7 +86,7 @@ def principal_for_token(session: Session, token: str) -> Principal | None:
 def script_tokens_of(session: Session, user_id: int) -> list[CredentialInfo]:
     rows = session.scalars(select(ScriptToken).where(ScriptToken.user_id == user_id).order_by(ScriptToken.id))
     return [
-        CredentialInfo(r.id, r.user_id, _aware(r.created_at) or _now(), _aware(r.expires_at), r.revoked_at)
+        CredentialInfo(r.id, r.user_id, _aware(r.created_at) or utcnow(), _aware(r.expires_at), r.revoked_at)
         for r in rows
     ]
 
@@ -104,14 +101,14 @@ def revoke_script_token(session: Session, token_id: int) -> bool:
     result = session.execute(
         update(ScriptToken)
         .where(ScriptToken.id == token_id, ScriptToken.revoked_at.is_(None))
-        .values(revoked_at=_now())
+        .values(revoked_at=utcnow())
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def script_token_live(session: Session, token_id: int) -> bool:
     row = session.get(ScriptToken, token_id)
-    return row is not None and _live(row.revoked_at, row.expires_at, _now())
+    return row is not None and _live(row.revoked_at, row.expires_at, utcnow())
 
 
 def open_session(
@@ -127,7 +124,7 @@ def open_session(
         BrowserSession(
             user_id=user.id,
             session_hash=_hash(secret),
-            expires_at=_now() + ttl,
+            expires_at=utcnow() + ttl,
             signed_in_via=signed_in_via,
             user_agent=(user_agent or None) and user_agent[:300],
         )
@@ -139,7 +136,7 @@ def open_session(
 def session_row(session: Session, secret: str) -> BrowserSession | None:
     """The live session row for the cookie `secret`, or None."""
     row = session.scalar(select(BrowserSession).where(BrowserSession.session_hash == _hash(secret)))
-    if row is None or not row.user.active or not _live(row.revoked_at, row.expires_at, _now()):
+    if row is None or not row.user.active or not _live(row.revoked_at, row.expires_at, utcnow()):
         return None
     return row
 
@@ -151,7 +148,7 @@ def principal_for_session(session: Session, secret: str) -> Principal | None:
 
 def session_live(session: Session, session_id: int) -> bool:
     row = session.get(BrowserSession, session_id)
-    return row is not None and _live(row.revoked_at, row.expires_at, _now())
+    return row is not None and _live(row.revoked_at, row.expires_at, utcnow())
 
 
 def sessions_of(session: Session, user_id: int, *, include_closed: bool = False) -> list[CredentialInfo]:
@@ -162,7 +159,7 @@ def sessions_of(session: Session, user_id: int, *, include_closed: bool = False)
         CredentialInfo(
             r.id,
             r.user_id,
-            _aware(r.created_at) or _now(),
+            _aware(r.created_at) or utcnow(),
             _aware(r.expires_at),
             r.revoked_at,
             r.signed_in_via,
@@ -182,14 +179,14 @@ def revoke_session(session: Session, session_id: int) -> bool:
     result = session.execute(
         update(BrowserSession)
         .where(BrowserSession.id == session_id, BrowserSession.revoked_at.is_(None))
-        .values(revoked_at=_now())
+        .values(revoked_at=utcnow())
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def revoke_user_credentials(session: Session, user_id: int) -> int:
     """Revoke every session and script token of a user (their access tokens die with them)."""
-    now = _now()
+    now = utcnow()
     closed = session.execute(
         update(BrowserSession)
         .where(BrowserSession.user_id == user_id, BrowserSession.revoked_at.is_(None))
@@ -207,5 +204,5 @@ def close_session(session: Session, secret: str) -> None:
     session.execute(
         update(BrowserSession)
         .where(BrowserSession.session_hash == _hash(secret), BrowserSession.revoked_at.is_(None))
-        .values(revoked_at=_now())
+        .values(revoked_at=utcnow())
     )

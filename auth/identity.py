@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from auth.credentials import hash_secret
 from auth.oidc import AuthorizationRequest, Identity, ProviderConfig, SignInError
 from auth.tables import PendingSignIn
+from drafting.clock import utcnow
 from drafting.kinds import Role
 from drafting.models import Delegation, User
 
@@ -59,10 +60,6 @@ class FirstAdmin:
         return cls(issuer, subject.strip())
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
@@ -75,7 +72,7 @@ def remember_sign_in(
     session: Session, browser_secret: str, provider: str, request: AuthorizationRequest
 ) -> None:
     """Keep what the callback must match, bound to the browser that started it."""
-    now = _now()
+    now = utcnow()
     session.execute(delete(PendingSignIn).where(PendingSignIn.expires_at < now))
     session.add(
         PendingSignIn(
@@ -105,7 +102,7 @@ def take_sign_in(
     if (
         not secrets.compare_digest(row.browser_hash, hash_secret(browser_secret))
         or row.provider != provider
-        or _aware(row.expires_at) <= _now()
+        or _aware(row.expires_at) <= utcnow()
     ):
         return None
     return AuthorizationRequest("", state, row.nonce, row.code_verifier, row.redirect_uri)

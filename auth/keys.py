@@ -16,15 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from auth.tables import SigningKey
+from drafting.clock import utcnow
 
 ALGORITHM = "Ed25519"  # RFC 9864: the fully specified name ("EdDSA" is deprecated)
 SIGN_FOR = timedelta(days=30)
 # Longer than any access token lives, so a token signed just before retirement still verifies.
 VERIFY_AFTER_RETIREMENT = timedelta(days=1)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _aware(moment: datetime) -> datetime:
@@ -36,7 +33,7 @@ def _load(row: SigningKey) -> OKPKey:
 
 
 def new_signing_key(session: Session, now: datetime | None = None) -> OKPKey:
-    now = now or _now()
+    now = now or utcnow()
     kid = secrets.token_urlsafe(12)
     key = OKPKey.generate_key("Ed25519", parameters={"kid": kid, "alg": ALGORITHM, "use": "sig"})
     session.add(
@@ -54,7 +51,7 @@ def new_signing_key(session: Session, now: datetime | None = None) -> OKPKey:
 
 def signing_key(session: Session, now: datetime | None = None) -> OKPKey:
     """The newest key still signing, made if there is none."""
-    now = now or _now()
+    now = now or utcnow()
     rows = session.scalars(select(SigningKey).order_by(SigningKey.created_at.desc()))
     for row in rows:
         if _aware(row.retires_at) > now:
@@ -64,7 +61,7 @@ def signing_key(session: Session, now: datetime | None = None) -> OKPKey:
 
 def verification_key(session: Session, kid: str, now: datetime | None = None) -> OKPKey | None:
     """The key named `kid` if it may still verify tokens, else None."""
-    now = now or _now()
+    now = now or utcnow()
     row = session.get(SigningKey, kid)
     if row is None or _aware(row.expires_at) <= now:
         return None
@@ -73,7 +70,7 @@ def verification_key(session: Session, kid: str, now: datetime | None = None) ->
 
 def public_jwks(session: Session, now: datetime | None = None) -> dict[str, Any]:
     """The JWK Set of every key that may still verify a token: public halves only."""
-    now = now or _now()
+    now = now or utcnow()
     rows = session.scalars(select(SigningKey).order_by(SigningKey.created_at.desc()))
     keys = [_load(row).as_dict(private=False) for row in rows if _aware(row.expires_at) > now]
     return {"keys": keys}

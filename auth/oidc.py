@@ -18,7 +18,7 @@ import json
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import httpx2
@@ -28,6 +28,8 @@ from joserfc import jwt
 from joserfc.errors import ClaimError, InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet
 from joserfc.jws import JWSRegistry
+
+from drafting.clock import utcnow
 
 # Signature algorithms we accept from providers: asymmetric only (HS256 would make the client secret a
 # signing key, and "none" is no signature).
@@ -297,7 +299,7 @@ class OidcClient:
         id_token = token.get("id_token")
         if not isinstance(id_token, str):
             raise IdTokenRefused("the identity provider sent no ID token")
-        claims = await self._verified(id_token, metadata, request.nonce, now or datetime.now(UTC))
+        claims = await self._verified(id_token, metadata, request.nonce, now or utcnow())
         if (not claims.get("email") or not claims.get("name")) and metadata.userinfo_endpoint:
             claims = {**await self._userinfo(metadata.userinfo_endpoint, token, claims["sub"]), **claims}
         return Identity(

@@ -37,8 +37,9 @@ class Action(StrEnum):
     CREATE_REVISION = "create_revision"
     EXPORT = "export"
     MANAGE_IDENTITY = "manage_identity"  # identity providers, configuration
-    # Anyone signed in, about themselves.
+    # Anyone signed in, about themselves and what they take part in.
     OWN_CREDENTIALS = "own_credentials"
+    BROWSE = "browse"  # the list of the negotiations and documents one takes part in
 
 
 NEGOTIATORS = frozenset({Role.DELEGATE, Role.HEAD, Role.PPT})
@@ -116,6 +117,8 @@ def authorize(principal: Principal, action: Action, scope: Scope | None = None) 
     """May `principal` do `action` on what `scope` describes? Deny by default."""
     if action is Action.OWN_CREDENTIALS:
         return allow("everyone signed in manages their own sessions and tokens")
+    if action is Action.BROWSE:
+        return allow("everyone signed in sees the negotiations they take part in")
     if action in STAFF_ACTIONS and action is not Action.EXPORT:
         if principal.role in STAFF_ACTIONS[action]:
             return allow(f"the {principal.role.value} role may {action.value.replace('_', ' ')}")

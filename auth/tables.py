@@ -11,7 +11,8 @@ from datetime import datetime
 from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from drafting.models import Base, User, utcnow
+from drafting.clock import utcnow
+from drafting.models import Base, User
 
 
 class ScriptToken(Base):

@@ -16,10 +16,18 @@ from typing import Any
 
 from diff_match_patch import diff_match_patch
 from pycrdt import Doc, Text
+from sqlalchemy.orm import Session
 
+from drafting import positions
 from drafting.compensate import restore_content
+from drafting.consensus.info import document_status
+from drafting.consensus.rules import ParagraphState, TextChange, check_text_change
+from drafting.deliberation_models import Incorporation, PositionVersion
 from drafting.errors import Conflict, NotFound
+from drafting.kinds import AmendmentKind, Stance
 from drafting.layout import Paragraph, bind, label_unlabelled, new_paragraph_id, read_paragraphs
+from drafting.models import User
+from drafting.structure import delete_paragraph
 from drafting.textdiff import Change, word_diff
 
 
@@ -130,9 +138,94 @@ def paragraph(doc: Doc[Any], paragraph_id: str) -> Paragraph:
     raise NotFound("paragraph", paragraph_id)
 
 
-def check_amendable(found: Paragraph) -> None:
-    if found.locked:
-        raise Conflict(f"{found.label or found.id} is locked ({found.status.value}): it cannot be amended")
+# -- incorporating an amendment into the live text (the PPT) -----------------------------------------
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A submitted amendment that may be incorporated: what it changes, and whose it is."""
+
+    version_id: int
+    paragraph_id: str
+    kind: AmendmentKind
+    base: str
+    proposed: str
+    delegation: str
+
+
+CHANGE_OF: dict[AmendmentKind, TextChange] = {
+    AmendmentKind.REPLACE: TextChange.EDIT,
+    AmendmentKind.DELETE: TextChange.DELETE,
+    AmendmentKind.NEW_PARAGRAPH: TextChange.INSERT,
+}
+
+
+def incorporable(session: Session, document_id: int, version_id: int) -> Plan:
+    """The plan for incorporating version `version_id`: the newest version of an amendment, not yet
+    incorporated. Conflict otherwise."""
+    version = positions.version_by_id(session, document_id, version_id)
+    if version.stance is not Stance.AMEND:
+        raise Conflict(
+            f"version {version_id} is not an amendment ({version.stance.value})", code="not_an_amendment"
+        )
+    if not positions.is_latest(version):
+        raise Conflict(
+            f"version {version_id} has been revised or withdrawn since: incorporate the newest",
+            code="stale_version",
+        )
+    if positions.incorporation_of(session, version) is not None:
+        raise Conflict(f"version {version_id} has already been incorporated", code="already_incorporated")
+    return Plan(
+        version_id,
+        version.position.paragraph_id,
+        version.amendment or AmendmentKind.REPLACE,
+        version.base_text,
+        version.proposed_text or "",
+        version.position.delegation.code,
+    )
+
+
+def outcome(doc: Doc[Any], plan: Plan) -> tuple[str, str | None]:
+    """(current text, text after) of the paragraph, if the consensus rule lets the amendment in now:
+    NotFound, a Conflict (adopted, under silence, locked) or an AmendmentConflict otherwise."""
+    found = paragraph(doc, plan.paragraph_id)
+    state = ParagraphState(found.status, found.locked)
+    check_text_change(CHANGE_OF[plan.kind], document_status(doc), state, found.label or found.id)
+    if plan.kind is AmendmentKind.REPLACE:
+        return found.text, rebase_or_refuse(plan.base, plan.proposed, found.text)
+    return found.text, None if plan.kind is AmendmentKind.DELETE else found.text
+
+
+def incorporate(doc: Doc[Any], plan: Plan, before: str, after: str | None) -> str | None:
+    """Write the amendment into the document (inside the caller's transaction); the new paragraph's id."""
+    if plan.kind is AmendmentKind.REPLACE:
+        assert after is not None
+        replace_text(doc, plan.paragraph_id, before, after)
+        return None
+    if plan.kind is AmendmentKind.DELETE:
+        delete_paragraph(doc, plan.paragraph_id)
+        return None
+    return insert_paragraph_after(doc, plan.paragraph_id, plan.proposed)
+
+
+def record_incorporation(
+    session: Session, plan: Plan, by: User, before: str, after: str | None, new_paragraph_id: str | None
+) -> dict[str, Any]:
+    """The record an incorporation leaves: who, when, the text before and after; the version as JSON."""
+    version = session.get(PositionVersion, plan.version_id)
+    if version is None:
+        raise NotFound("position version", plan.version_id)
+    session.add(
+        Incorporation(
+            version_id=plan.version_id,
+            incorporated_by=by,
+            text_before=before,
+            text_after=after,
+            new_paragraph_id=new_paragraph_id,
+        )
+    )
+    session.flush()
+    return positions.version_json(version, positions.incorporation_of(session, version))
 
 
 def replace_text(doc: Doc[Any], paragraph_id: str, expected: str, result: str) -> None:
@@ -159,15 +252,3 @@ def insert_paragraph_after(doc: Doc[Any], after_id: str, content: str) -> str:
     order.insert(ids.index(after_id) + 1, new_id)
     label_unlabelled(doc)
     return new_id
-
-
-def delete_paragraph(doc: Doc[Any], paragraph_id: str) -> None:
-    order, texts, info = bind(doc)
-    ids = list(order)
-    if paragraph_id not in ids:
-        raise NotFound("paragraph", paragraph_id)
-    del order[ids.index(paragraph_id)]
-    if paragraph_id in texts:
-        del texts[paragraph_id]
-    if paragraph_id in info:
-        del info[paragraph_id]

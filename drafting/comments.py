@@ -16,11 +16,12 @@ from pycrdt import Assoc, Doc, StickyIndex, Text
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from drafting.deliberation_models import Comment, CommentEdit, CommentSettings, Visibility
-from drafting.errors import Conflict, InvalidInput, NotFound
-from drafting.kinds import Role
+from drafting.clock import utcnow
+from drafting.deliberation_models import Comment, CommentEdit, CommentSettings
+from drafting.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from drafting.kinds import Role, Visibility
 from drafting.layout import bind, read_paragraphs
-from drafting.models import User, utcnow
+from drafting.models import User
 from drafting.textpos import codepoint_to_utf16, utf8_offset, utf8_to_codepoint, utf16_to_codepoint
 from drafting.updates import is_engine_panic
 
@@ -108,7 +109,7 @@ def edit(session: Session, document_id: int, comment_id: int, editor: User, body
     """Change a comment's text, keeping the former text in its history. Only its author may."""
     comment = comment_by_id(session, document_id, comment_id)
     if comment.author_id != editor.id:
-        raise Conflict("only the author of a comment may edit it")
+        raise NotPermitted("only the author of a comment may edit it", code="not_the_author")
     body = _checked_body(body)
     if body == comment.body:
         return comment

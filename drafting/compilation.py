@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from drafting.amendments import proposed_changes, rebase
-from drafting.deliberation_models import AmendmentKind, Stance
-from drafting.kinds import ParagraphKind
+from drafting.kinds import AmendmentKind, ParagraphKind, Stance
 from drafting.layout import Paragraph
 from drafting.textdiff import Change, describe, to_html
 

@@ -21,27 +21,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from drafting.clock import utcnow
 from drafting.errors import Conflict
-from drafting.models import Base, Delegation, User, utcnow
-
-
-class Visibility(StrEnum):
-    DELEGATION = "delegation"  # the author's delegation only: internal notes
-    PARTICIPANTS = "participants"
-
-
-class Stance(StrEnum):
-    SUPPORT = "support"
-    AMEND = "amend"
-    OPPOSE = "oppose"
-    RESERVATION = "reservation"
-    NONE = "none"
-
-
-class AmendmentKind(StrEnum):
-    REPLACE = "replace"  # new wording of the paragraph
-    DELETE = "delete"  # delete the paragraph
-    NEW_PARAGRAPH = "new_paragraph"  # a new paragraph after this one
+from drafting.kinds import AmendmentKind, Stance, Visibility
+from drafting.models import Base, Delegation, User
 
 
 def _enum(enum: type[StrEnum]) -> Enum:

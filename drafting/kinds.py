@@ -1,4 +1,5 @@
-"""The enumerations of a negotiation: kinds of paragraphs and documents, statuses, delegation kinds."""
+"""Every enumeration of a negotiation, in one place: kinds of paragraphs, documents and delegations, roles,
+statuses, silence procedure states, comment visibility, stances and kinds of amendment."""
 
 from __future__ import annotations
 
@@ -53,3 +54,29 @@ class Role(StrEnum):
     @property
     def needs_delegation(self) -> bool:
         return self in (Role.DELEGATE, Role.HEAD, Role.PPT, Role.OBSERVER)
+
+
+class SilenceState(StrEnum):
+    RUNNING = "running"
+    CANCELLED = "cancelled"
+    BROKEN = "broken"
+    ADOPTED = "adopted"
+
+
+class Visibility(StrEnum):
+    DELEGATION = "delegation"  # the author's delegation only: internal notes
+    PARTICIPANTS = "participants"
+
+
+class Stance(StrEnum):
+    SUPPORT = "support"
+    AMEND = "amend"
+    OPPOSE = "oppose"
+    RESERVATION = "reservation"
+    NONE = "none"
+
+
+class AmendmentKind(StrEnum):
+    REPLACE = "replace"  # new wording of the paragraph
+    DELETE = "delete"  # delete the paragraph
+    NEW_PARAGRAPH = "new_paragraph"  # a new paragraph after this one

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import (
     BigInteger,
@@ -20,11 +20,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from drafting.clock import utcnow
 from drafting.kinds import DelegationKind, DocumentKind, DocumentStatus, Role
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def _enum(enum: type[Role] | type[DelegationKind] | type[DocumentKind] | type[DocumentStatus]) -> Enum:

@@ -14,10 +14,14 @@ from pycrdt import Doc
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from drafting.deliberation_models import AmendmentKind, Incorporation, Position, PositionVersion, Stance
+from drafting.clock import utcnow
+from drafting.consensus.info import document_status
+from drafting.consensus.rules import check_new_position
+from drafting.deliberation_models import Incorporation, Position, PositionVersion
 from drafting.errors import Conflict, InvalidInput, NotFound
+from drafting.kinds import AmendmentKind, Stance
 from drafting.layout import Paragraph, read_paragraphs
-from drafting.models import User, utcnow
+from drafting.models import User
 from drafting.textdiff import word_diff
 
 TEXT_LIMIT = 20_000  # code points of a proposed text
@@ -92,6 +96,7 @@ def save_draft(
     session: Session, doc: Doc[Any], document_id: int, paragraph_id: str, member: User, proposal: Proposal
 ) -> Position:
     """Write the delegation's working draft (replacing the previous draft)."""
+    check_new_position(document_status(doc))
     paragraph = find_paragraph(doc, paragraph_id)
     if member.delegation_id is None:
         raise InvalidInput("positions belong to delegations; you are not in one")
@@ -122,6 +127,7 @@ def submit(
 
     `revises` is the number of the version this one replaces, 0 for the first submission.
     """
+    check_new_position(document_status(doc))
     paragraph = find_paragraph(doc, paragraph_id)
     if head.delegation_id is None:
         raise InvalidInput("positions belong to delegations; you are not in one")
@@ -155,9 +161,10 @@ def submit(
 
 
 def withdraw(
-    session: Session, document_id: int, paragraph_id: str, head: User, revises: int
+    session: Session, doc: Doc[Any], document_id: int, paragraph_id: str, head: User, revises: int
 ) -> PositionVersion:
     """Withdraw the submitted position: a new version with no stance."""
+    check_new_position(document_status(doc))
     if head.delegation_id is None:
         raise InvalidInput("positions belong to delegations; you are not in one")
     position = position_of(session, document_id, paragraph_id, head.delegation_id)

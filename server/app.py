@@ -1,4 +1,4 @@
-"""The Starlette application: pages, REST under /api, and the sync socket."""
+"""The Starlette application: pages, REST under /api, sign-in, and the sync socket."""
 
 from __future__ import annotations
 
@@ -7,18 +7,17 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from starlette.applications import Starlette
-from starlette.responses import FileResponse
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
-from drafting.errors import DraftingError
 from server import api, security
-from server.errors import Refused, drafting_error, refused
-from server.routing import public
+from server.api.pipeline import public, services_of
+from server.errors import EXCEPTION_HANDLERS
 from server.services import Services
 from server.settings import Settings
-from server.signin import demo
-from server.signin import oidc as signin
+from server.signin import demo, oidc
 from server.sync_socket import sync_endpoint
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -30,6 +29,12 @@ def _page(name: str) -> Route:
         return FileResponse(STATIC / name, headers={"Cache-Control": "no-cache"})
 
     return Route("/" if name == "index.html" else "/" + name.removesuffix(".html"), page)
+
+
+@public
+async def health(request: Request) -> JSONResponse:
+    rooms = services_of(request).rooms
+    return JSONResponse({"status": "ok", "open_documents": len(rooms) if rooms else 0})
 
 
 def create_app(settings: Settings) -> Starlette:
@@ -46,16 +51,16 @@ def create_app(settings: Settings) -> Starlette:
     routes = [
         _page("index.html"),
         _page("signin.html"),
-        *api.routes,
-        *signin.routes,
-        *(demo.routes if settings.demo else []),
+        Route("/healthz", health),
+        *api.routes(demo.endpoints if settings.demo else []),
+        *oidc.routes,
         WebSocketRoute("/sync/{document_id}", sync_endpoint),
         Mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static"),
     ]
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
-        exception_handlers={DraftingError: drafting_error, Refused: refused},
+        exception_handlers=dict(EXCEPTION_HANDLERS),
         middleware=security.middleware(settings),
     )
     app.state.services = services

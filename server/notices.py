@@ -29,7 +29,7 @@ class _Listener:
     queue: asyncio.Queue[Notice]
 
 
-class Events:
+class Notices:
     """In-process fan-out of notices to the listeners of each document."""
 
     def __init__(self) -> None:

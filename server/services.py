@@ -1,10 +1,12 @@
-"""What the web layer holds for the life of the process: settings, database, committer and rooms."""
+"""What the web layer holds for the life of the process: settings, database, committer, rooms, live
+notices and the consensus workflow with its silence clock."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TypeVar
 
 from sqlalchemy import Engine
@@ -12,9 +14,9 @@ from sqlalchemy.orm import Session
 
 from drafting.database import make_engine
 from drafting.store import Store
-from server.consensus import clock as silence_clock
-from server.consensus.realign import realign_room
-from server.notices import Events
+from server.consensus.clock import SilenceClock
+from server.consensus.workflow import ConsensusWorkflow
+from server.notices import Notices
 from server.settings import Settings
 from server.sync.committer import Committer
 from server.sync.rooms import Rooms
@@ -27,10 +29,21 @@ class Services:
     settings: Settings
     engine: Engine
     store: Store
-    events: Events = field(default_factory=Events)
+    notices: Notices = field(default_factory=Notices)
     committer: Committer | None = None
     rooms: Rooms | None = None
-    _incorporations: dict[int, asyncio.Lock] = field(default_factory=dict)
+    consensus: ConsensusWorkflow = field(init=False)
+    silence_clock: SilenceClock = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.consensus = ConsensusWorkflow(
+            self.in_session,
+            lambda: self.rooms,
+            self.notices,
+            default_silence=timedelta(hours=self.settings.silence_hours),
+        )
+        self.silence_clock = SilenceClock(self.consensus)
+        self.consensus.deadlines_changed = self.silence_clock.wake
 
     @classmethod
     def create(cls, settings: Settings) -> Services:
@@ -46,22 +59,18 @@ class Services:
             idle_seconds=self.settings.room_idle_seconds,
             checkpoint_every=self.settings.checkpoint_every,
             guard=self.settings.guard,
-            on_open=lambda room: realign_room(self, room),
+            on_open=self.consensus.realign,
         )
-        await silence_clock.start(self)
+        await self.silence_clock.start()
 
     async def stop(self) -> None:
-        await silence_clock.stop(self)
+        await self.silence_clock.stop()
         if self.committer is not None:
             await self.committer.stop()
         if self.rooms is not None:
             await self.rooms.checkpoint_all()
             self.rooms.close_all()
         self.engine.dispose()
-
-    def incorporation_lock(self, document_id: int) -> asyncio.Lock:
-        """One amendment incorporated at a time per document (in this process)."""
-        return self._incorporations.setdefault(document_id, asyncio.Lock())
 
     async def in_session(self, work: Callable[[Session], T]) -> T:
         """Run `work` in a database transaction on a worker thread; commit if it returns."""

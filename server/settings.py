@@ -39,6 +39,7 @@ class Settings:
     sqlite_synchronous: str = "FULL"
     allowed_origins: frozenset[str] = field(default_factory=frozenset)
     max_message_bytes: int = 1024 * 1024
+    max_body_bytes: int = 1024 * 1024
     send_queue_messages: int = 1024
     room_idle_seconds: int = 30
     checkpoint_every: int = 500
@@ -67,6 +68,7 @@ class Settings:
             sqlite_synchronous=env.get("CONSENSO_SQLITE_SYNCHRONOUS", "FULL").upper(),
             allowed_origins=allowed,
             max_message_bytes=_int(env, "CONSENSO_MAX_MESSAGE_BYTES", cls.max_message_bytes),
+            max_body_bytes=_int(env, "CONSENSO_MAX_BODY_BYTES", cls.max_body_bytes),
             send_queue_messages=_int(env, "CONSENSO_SEND_QUEUE_MESSAGES", cls.send_queue_messages),
             room_idle_seconds=_int(env, "CONSENSO_ROOM_IDLE_SECONDS", cls.room_idle_seconds),
             checkpoint_every=_int(env, "CONSENSO_CHECKPOINT_EVERY", cls.checkpoint_every),

@@ -14,8 +14,9 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from auth.policy import Action, authorize
 from drafting.errors import DraftingError, NotFound
 from drafting.guard import Rights
-from server.access import document_scope
+from server.api.schema import MAX_ID
 from server.errors import CLOSE_POLICY, CLOSE_TOO_BIG, CLOSE_UNSUPPORTED, close_code
+from server.scopes import document_scope
 from server.services import Services
 from server.signin.identify import identify
 from server.sync.peer import Peer
@@ -33,16 +34,23 @@ from server.sync.room import Room
 log = logging.getLogger(__name__)
 
 
+def document_id_of(raw: str) -> int:
+    """The document id of a socket's path: whole, and within what a 64-bit column holds."""
+    if not raw.isdigit() or len(raw) > 19 or not 1 <= int(raw) <= MAX_ID:
+        raise NotFound("document", raw)
+    return int(raw)
+
+
 async def sync_endpoint(websocket: WebSocket) -> None:
     services: Services = websocket.app.state.services
     rooms = services.rooms
     assert rooms is not None
     try:
-        document_id = int(websocket.path_params["document_id"])
+        document_id = document_id_of(str(websocket.path_params["document_id"]))
         principal = await identify(websocket, services, websocket=True)
         if principal is None:
             raise PermissionError("sign in first: no valid session or bearer token")
-        scope = await document_scope(services, document_id)
+        scope = await services.in_session(lambda session: document_scope(session, document_id))
         decision = authorize(principal, Action.READ, scope)
         if not decision:
             raise PermissionError(decision.rule)

@@ -145,3 +145,63 @@ def test_look_alike_and_relative_imports_are_not_wrong(tmp_path: Path) -> None:
     assert wrong_imports(good, tmp_path, WEB | {"auth"}) == set()
     assert "drafting.sub.server" in imported_modules(good.read_text(), "drafting.sub.good")
     assert "drafting.server.rooms" in imported_modules(good.read_text(), "drafting.sub.good")
+
+
+def _first_party_graph() -> dict[str, set[str]]:
+    """Every first-party module and the first-party modules it imports, TYPE_CHECKING imports included."""
+    paths = sources("server", "drafting", "auth")
+    names = {module_name(path, ROOT): path for path in paths}
+    graph: dict[str, set[str]] = {}
+    for name, path in names.items():
+        source = path.read_text(encoding="utf-8")
+        imported = imported_modules(source, name, is_package=path.name == "__init__.py")
+        targets = set()
+        for target in imported:
+            # `from package import module` names the module; `from module import name` names the module
+            while target and target not in names:
+                target = target.rpartition(".")[0]
+            if target and target != name:
+                targets.add(target)
+        graph[name] = targets
+    return graph
+
+
+def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    state: dict[str, int] = {}  # 1: on the path, 2: done
+    path: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        path.append(node)
+        for target in sorted(graph[node]):
+            if state.get(target) == 1:
+                return [*path[path.index(target) :], target]
+            if target not in state and (found := visit(target)) is not None:
+                return found
+        path.pop()
+        state[node] = 2
+        return None
+
+    for node in sorted(graph):
+        if node not in state and (found := visit(node)) is not None:
+            return found
+    return None
+
+
+def _is_package_init(name: str) -> bool:
+    return (ROOT / name.replace(".", "/") / "__init__.py").exists()
+
+
+def test_no_module_imports_itself_round_a_cycle() -> None:
+    graph = _first_party_graph()
+    # A package's __init__ gathers its modules; their importing it back is the package, not a cycle.
+    for name in graph:
+        graph[name] = {t for t in graph[name] if not (_is_package_init(t) and name.startswith(t + "."))}
+        if _is_package_init(name):
+            graph[name] = {t for t in graph[name] if not t.startswith(name + ".")}
+    assert _cycle(graph) is None, f"an import cycle: {' → '.join(_cycle(graph) or [])}"
+
+
+def test_the_cycle_finder_finds_a_cycle() -> None:
+    assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert _cycle({"a": {"b"}, "b": set()}) is None

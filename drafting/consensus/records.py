@@ -26,9 +26,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from drafting.catalogue import document_by_id
-from drafting.consensus.rules import FinalText, ParagraphState, SilenceState, as_utc
-from drafting.kinds import DocumentStatus, ParagraphStatus
-from drafting.models import AuditEntry, Base, utcnow
+from drafting.clock import as_utc, utcnow
+from drafting.consensus.rules import FinalText, ParagraphState
+from drafting.kinds import DocumentStatus, ParagraphStatus, SilenceState
+from drafting.models import AuditEntry, Base
 
 
 class ParagraphStatusChange(Base):

@@ -16,22 +16,16 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
+from drafting.clock import as_utc
 from drafting.errors import Conflict, InvalidInput
 from drafting.kinds import DocumentStatus, ParagraphKind, ParagraphStatus
 
 DEFAULT_SILENCE = timedelta(hours=72)
 ALWAYS_LOCKED = frozenset({ParagraphStatus.AGREED_AD_REF, ParagraphStatus.AGREED})
 REASON_LIMIT = 2000
-
-
-class SilenceState(StrEnum):
-    RUNNING = "running"
-    CANCELLED = "cancelled"
-    BROKEN = "broken"
-    ADOPTED = "adopted"
 
 
 @dataclass(frozen=True)
@@ -70,9 +64,63 @@ def reason_of(reason: str | None, *, required: bool) -> str:
 
 def _check_open_document(document: DocumentStatus) -> None:
     if document is DocumentStatus.ADOPTED:
-        raise Conflict("the document is adopted: nothing in it changes any more")
+        raise Conflict("the document is adopted: nothing in it changes any more", code="document_adopted")
     if document is DocumentStatus.UNDER_SILENCE:
-        raise Conflict("the document is under silence procedure: cancel it before changing paragraphs")
+        raise Conflict(
+            "the document is under silence procedure: cancel it before changing paragraphs",
+            code="document_under_silence",
+        )
+
+
+# -- the text: one rule for every change the server makes to it -------------------------------------
+
+
+class TextChange(StrEnum):
+    EDIT = "edit"  # a paragraph's words: an incorporated amendment, a restored text
+    INSERT = "insert"  # a new paragraph
+    MOVE = "move"
+    DELETE = "delete"
+
+
+# Document statuses that freeze the whole text, and how a refusal names them (the guard says the same).
+FROZEN_TEXT: dict[DocumentStatus, str] = {
+    DocumentStatus.ADOPTED: "adopted",
+    DocumentStatus.UNDER_SILENCE: "under silence procedure",
+}
+
+
+def check_text_change(
+    change: TextChange, document: DocumentStatus, paragraph: ParagraphState | None = None, label: str = ""
+) -> None:
+    """May the server make `change` to the text? Incorporation, paragraph insert/move/delete and restore
+    all ask here first. An adopted document never changes; under silence the text is frozen (only the
+    procedure itself changes anything, and it changes statuses, not words); a locked paragraph's words
+    stay as they are and it is not deleted. Clients' updates meet the same rule in the guard."""
+    if document is DocumentStatus.ADOPTED:
+        raise Conflict("the document is adopted: its text never changes", code="document_adopted")
+    if document is DocumentStatus.UNDER_SILENCE:
+        raise Conflict(
+            "the document is under silence procedure: its text is frozen until the deadline, unless a head "
+            "of delegation breaks silence or the PPT cancels the procedure",
+            code="document_under_silence",
+        )
+    if paragraph is not None and paragraph.locked and change in (TextChange.EDIT, TextChange.DELETE):
+        raise Conflict(
+            f"{label or 'the paragraph'} is locked ({_words(paragraph.status)}): "
+            "the PPT must unlock it before its text can change",
+            code="paragraph_locked",
+            label=label,
+            status=paragraph.status.value,
+        )
+
+
+def check_new_position(document: DocumentStatus) -> None:
+    """Positions are taken on a text under negotiation; an adopted document takes none."""
+    if document is DocumentStatus.ADOPTED:
+        raise Conflict(
+            "the document is adopted: it takes no new positions, drafts or withdrawals",
+            code="document_adopted",
+        )
 
 
 def change_status(
@@ -130,11 +178,6 @@ def _words(status: ParagraphStatus) -> str:
 
 
 # -- the document and its silence procedure ---------------------------------------------------------
-
-
-def as_utc(moment: datetime) -> datetime:
-    """Moments are UTC; a database that drops the zone (SQLite) gives them back naive."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def silence_deadline(now: datetime, requested: datetime | None, default: timedelta) -> datetime:

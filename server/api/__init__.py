@@ -1,31 +1,43 @@
-"""REST under /api: one module per resource, gathered here for the app."""
+"""REST under /api: one module per resource, each a list of endpoints declared on the pipeline
+(server/api/pipeline.py), gathered here in the order their routes are tried."""
 
 from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
 from server.api import (
+    adoption,
     amendments,
     comments,
     compilation,
-    consensus,
     credentials,
     documents,
     notices,
     openapi,
+    paragraphs,
     positions,
+    silence,
 )
+from server.api.pipeline import Endpoint
 
-routes: list[BaseRoute] = [
-    *documents.routes,
-    *notices.routes,
-    *credentials.routes,
-    *consensus.routes,
-    *comments.routes,
-    *positions.routes,
-    *amendments.routes,
-    *compilation.routes,
-    *openapi.routes,
+ENDPOINTS: list[Endpoint] = [
+    *credentials.endpoints,
+    *documents.endpoints,
+    *notices.endpoints,
+    *paragraphs.endpoints,
+    *silence.endpoints,
+    *adoption.endpoints,
+    *comments.endpoints,
+    *positions.endpoints,
+    *amendments.endpoints,
+    *compilation.endpoints,
+    openapi.openapi_document,
 ]
 
-__all__ = ["routes"]
+
+def routes(extra: list[Endpoint] | None = None) -> list[BaseRoute]:
+    """The routes of every endpoint, and of `extra` ones (the demo sign-in, when it is on)."""
+    return [endpoint.route for endpoint in [*ENDPOINTS, *(extra or [])]]
+
+
+__all__ = ["ENDPOINTS", "routes"]

@@ -6,14 +6,13 @@ both are readable by everyone who may read the document: the matrix is the PPT's
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from pycrdt import Doc
 from sqlalchemy.orm import Session
-from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.responses import HTMLResponse
 
 from auth.policy import Action
 from drafting import compilation, positions
@@ -21,16 +20,31 @@ from drafting.catalogue import document_by_id
 from drafting.kinds import DelegationKind
 from drafting.layout import read_paragraphs
 from drafting.models import User
-from server.api.pipeline import PREFIX, Context, context, json_response, openapi
-from server.routing import requires
+from server.api.pipeline import DOCUMENT, Call, Endpoint, endpoint
+from server.api.schema import ANY_OBJECT, STRING, array, obj
 
 
-async def _compiled(ctx: Context) -> tuple[str, list[compilation.Submitted], list[str], Doc[Any]]:
-    doc = await ctx.doc()
+class MatrixOrder(StrEnum):
+    CLOSEST = "closest"  # paragraphs closest to consensus first
+    FURTHEST = "furthest"
+
+
+@dataclass(frozen=True)
+class MatrixQuery:
+    order: MatrixOrder = MatrixOrder.CLOSEST
+
+
+COMPILATION = obj(title=STRING, paragraphs=array(ANY_OBJECT))
+MATRIX = obj(title=STRING, delegations=array(STRING), rows=array(ANY_OBJECT))
+
+
+async def _compiled(call: Call) -> tuple[str, list[compilation.Submitted], list[str], Doc[Any]]:
+    doc = await call.doc()
+    document_id = call.document_id
 
     def work(session: Session, _user: User) -> tuple[str, list[compilation.Submitted], list[str]]:
-        document = document_by_id(session, ctx.document_id)
-        versions = sorted(positions.latest_versions(session, ctx.document_id), key=lambda v: v.id)
+        document = document_by_id(session, document_id)
+        versions = sorted(positions.latest_versions(session, document_id), key=lambda v: v.id)
         submitted = [
             compilation.Submitted(
                 v.position.paragraph_id,
@@ -46,44 +60,50 @@ async def _compiled(ctx: Context) -> tuple[str, list[compilation.Submitted], lis
         members = [d.code for d in document.negotiation.participants if d.kind is DelegationKind.MEMBER_STATE]
         return document.title, submitted, members
 
-    title, submitted, members = await ctx.write(work)
+    title, submitted, members = await call.write(work)
     return title, submitted, members, doc
 
 
-def _compilation(html: bool) -> Callable[[Request], Any]:
-    @requires(Action.READ)
-    @openapi("The compilation text: each paragraph, attributed amendments, tallies", ok="JSON or HTML")
-    async def endpoint(request: Request) -> Response:
-        ctx = await context(request, Action.READ)
-        title, submitted, _members, doc = await _compiled(ctx)
+def _compilation(html: bool) -> Endpoint:
+    async def handler(call: Call) -> Any:
+        title, submitted, _members, doc = await _compiled(call)
         compiled = compilation.compile_text(read_paragraphs(doc), submitted)
         if html:
             return HTMLResponse(compilation.compilation_html(title, compiled))
-        return json_response({"title": title, "paragraphs": [c.as_json() for c in compiled]})
+        return {"title": title, "paragraphs": [c.as_json() for c in compiled]}
 
-    return endpoint
+    handler.__name__ = handler.__qualname__ = "compilation_html" if html else "compilation"
+    return endpoint(
+        "GET",
+        DOCUMENT + ("/compilation.html" if html else "/compilation"),
+        Action.READ,
+        "The compilation text: each paragraph, the attributed amendments, the tallies"
+        + (" (a page to read or print)" if html else ""),
+        response=STRING if html else COMPILATION,
+        media_type="text/html" if html else "application/json",
+    )(handler)
 
 
-def _matrix(html: bool) -> Callable[[Request], Any]:
-    @requires(Action.READ)
-    @openapi("The consensus matrix: paragraphs × delegations by stance; ?order=furthest", ok="JSON or HTML")
-    async def endpoint(request: Request) -> Response:
-        ctx = await context(request, Action.READ)
-        furthest = request.query_params.get("order", "closest") == "furthest"
-        title, submitted, members, doc = await _compiled(ctx)
+def _matrix(html: bool) -> Endpoint:
+    async def handler(call: Call) -> Any:
+        furthest = call.query.order is MatrixOrder.FURTHEST
+        title, submitted, members, doc = await _compiled(call)
         rows = compilation.consensus_matrix(read_paragraphs(doc), submitted, members, furthest_first=furthest)
         if html:
             return HTMLResponse(compilation.matrix_html(title, rows, members))
-        return json_response(
-            {"title": title, "delegations": members, "rows": [r.as_json(members) for r in rows]}
-        )
+        return {"title": title, "delegations": members, "rows": [r.as_json(members) for r in rows]}
 
-    return endpoint
+    handler.__name__ = handler.__qualname__ = "consensus_matrix_html" if html else "consensus_matrix"
+    return endpoint(
+        "GET",
+        DOCUMENT + ("/consensus-matrix.html" if html else "/consensus-matrix"),
+        Action.READ,
+        "The consensus matrix: paragraphs × member delegations by stance"
+        + (" (a page to read or print)" if html else ""),
+        query=MatrixQuery,
+        response=STRING if html else MATRIX,
+        media_type="text/html" if html else "application/json",
+    )(handler)
 
 
-routes: list[BaseRoute] = [
-    Route(f"{PREFIX}/compilation", _compilation(False), methods=["GET"]),
-    Route(f"{PREFIX}/compilation.html", _compilation(True), methods=["GET"]),
-    Route(f"{PREFIX}/consensus-matrix", _matrix(False), methods=["GET"]),
-    Route(f"{PREFIX}/consensus-matrix.html", _matrix(True), methods=["GET"]),
-]
+endpoints = [_compilation(False), _compilation(True), _matrix(False), _matrix(True)]

@@ -1,40 +1,40 @@
-"""REST routes under /api: who am I, the documents I can open, a document's paragraphs."""
+"""REST for the documents under negotiation: the ones the caller can open, and one document's paragraphs."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
-from pycrdt import Doc
 from sqlalchemy.orm import Session
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
-from auth.credentials import close_session
-from auth.policy import Action, Scope
-from auth.principal import Principal
+from auth.policy import Action
 from drafting.catalogue import document_by_id, documents_for
+from drafting.kinds import DocumentKind, DocumentStatus, ParagraphKind, ParagraphStatus
 from drafting.layout import read_document_info, read_paragraphs
 from drafting.models import Document, User
-from server.access import negotiation_scope, require
-from server.errors import Refused
-from server.routing import public, requires
-from server.security import csrf
-from server.services import Services
-from server.signin.identify import SESSION_COOKIE, identify
+from server.api.pipeline import DOCUMENT, Call, endpoint
+from server.api.schema import BOOLEAN, INTEGER, STRING, array, enum, obj
 
-
-def services_of(request: Request) -> Services:
-    services: Services = request.app.state.services
-    return services
-
-
-async def signed_in(request: Request) -> Principal:
-    principal = await identify(request, services_of(request))
-    if principal is None:
-        raise Refused(401, "sign in first: no valid session or bearer token")
-    return principal
+NEGOTIATION_REF = obj(id=INTEGER, title=STRING)
+DOCUMENT_SUMMARY = obj(
+    id=INTEGER,
+    title=STRING,
+    kind=enum(DocumentKind),
+    status=enum(DocumentStatus),
+    negotiation=NEGOTIATION_REF,
+)
+PARAGRAPH = obj(
+    id=STRING,
+    label=STRING,
+    kind=enum(ParagraphKind),
+    text=STRING,
+    status=enum(ParagraphStatus),
+    locked=BOOLEAN,
+)
+DOCUMENT_WITH_PARAGRAPHS = {
+    **DOCUMENT_SUMMARY,
+    "properties": {**DOCUMENT_SUMMARY["properties"], "paragraphs": array(PARAGRAPH)},
+    "required": [*DOCUMENT_SUMMARY["required"], "paragraphs"],
+}
 
 
 def document_summary(document: Document) -> dict[str, Any]:
@@ -47,52 +47,37 @@ def document_summary(document: Document) -> dict[str, Any]:
     }
 
 
-@requires(Action.OWN_CREDENTIALS)
-async def me(request: Request) -> JSONResponse:
-    principal = await signed_in(request)
-    return JSONResponse(
-        {
-            "id": principal.user_id,
-            "name": principal.name,
-            "email": principal.email,
-            "role": principal.role.value,
-            "delegation": principal.delegation_code,
-            "csrf_token": csrf.token_for(request),
-        }
-    )
-
-
-@requires(Action.READ)
-async def list_documents(request: Request) -> JSONResponse:
-    principal = await signed_in(request)
+@endpoint(
+    "GET",
+    "/api/documents",
+    Action.BROWSE,
+    "The documents of the negotiations the caller takes part in (every one, for the Secretariat)",
+    response=array(DOCUMENT_SUMMARY),
+)
+async def list_documents(call: Call) -> list[dict[str, Any]]:
+    user_id = call.principal.user_id
 
     def work(session: Session) -> list[dict[str, Any]]:
-        user = session.get(User, principal.user_id)
+        user = session.get(User, user_id)
         return [document_summary(d) for d in documents_for(session, user)] if user else []
 
-    return JSONResponse(await services_of(request).in_session(work))
+    return await call.read(work)
 
 
-@requires(Action.READ)
-async def show_document(request: Request) -> JSONResponse:
-    principal = await signed_in(request)
-    services = services_of(request)
-    try:
-        document_id = int(request.path_params["document_id"])
-    except ValueError as exc:
-        raise Refused(404, "document ids are whole numbers") from exc
-
-    def work(session: Session) -> tuple[dict[str, Any], Scope]:
-        document = document_by_id(session, document_id)
-        return document_summary(document), negotiation_scope(document.negotiation)
-
-    summary, scope = await services.in_session(work)
-    require(principal, Action.READ, scope)
-    assert services.rooms is not None
-    room = services.rooms.loaded(document_id)
-    doc = room.doc if room is not None else (await _stored_doc(services, document_id))
+@endpoint(
+    "GET",
+    DOCUMENT,
+    Action.READ,
+    "One document: its title, kind, status and paragraphs in reading order, as they are now",
+    response=DOCUMENT_WITH_PARAGRAPHS,
+)
+async def show_document(call: Call) -> dict[str, Any]:
+    document_id = call.document_id
+    summary = await call.read(lambda session: document_summary(document_by_id(session, document_id)))
+    doc = await call.doc()
     info = read_document_info(doc)
-    summary["status"] = info.get("status", summary["status"])
+    if info.get("status") in {status.value for status in DocumentStatus}:
+        summary["status"] = info["status"]
     summary["paragraphs"] = [
         {
             "id": p.id,
@@ -104,35 +89,7 @@ async def show_document(request: Request) -> JSONResponse:
         }
         for p in read_paragraphs(doc)
     ]
-    return JSONResponse(summary)
+    return summary
 
 
-async def _stored_doc(services: Services, document_id: int) -> Doc[Any]:
-    stored = await asyncio.to_thread(services.store.load, document_id)
-    return stored.to_doc()
-
-
-@public
-async def sign_out(request: Request) -> Response:
-    secret = request.cookies.get(SESSION_COOKIE)
-    if secret:
-        await services_of(request).in_session(lambda session: close_session(session, secret))
-    response = Response(status_code=204)
-    response.delete_cookie(SESSION_COOKIE, path="/")
-    return response
-
-
-@public
-async def health(request: Request) -> JSONResponse:
-    services = services_of(request)
-    rooms = services.rooms
-    return JSONResponse({"status": "ok", "open_documents": len(rooms) if rooms else 0})
-
-
-routes = [
-    Route("/api/me", me),
-    Route("/api/documents", list_documents),
-    Route("/api/documents/{document_id}", show_document),
-    Route("/api/signout", sign_out, methods=["POST"]),
-    Route("/healthz", health),
-]
+endpoints = [list_documents, show_document]

@@ -1,30 +1,32 @@
-"""GET /api/documents/{id}/events: a document's notices as server-sent events."""
+"""GET /api/documents/{id}/events: a document's live notices as server-sent events."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
 
-from starlette.requests import Request
 from starlette.responses import StreamingResponse
-from starlette.routing import Route
 
 from auth.policy import Action
-from server.access import document_scope, require
-from server.api.documents import services_of, signed_in
-from server.routing import requires
+from server.api.pipeline import DOCUMENT, Call, endpoint
+from server.api.schema import STRING
 
 
-@requires(Action.READ)
-async def document_events(request: Request) -> StreamingResponse:
-    principal = await signed_in(request)
-    services = services_of(request)
-    document_id = int(request.path_params["document_id"])
-    require(principal, Action.READ, await document_scope(services, document_id))
+@endpoint(
+    "GET",
+    DOCUMENT + "/events",
+    Action.READ,
+    "The document's live notices (comments, positions, statuses, locks, silence, adoption) as server-sent "
+    "events: `event: KIND` and `data: JSON`; a comment line every 15 s keeps the stream open",
+    response=STRING,
+    media_type="text/event-stream",
+)
+async def document_events(call: Call) -> StreamingResponse:
+    services, document_id, principal = call.services, call.document_id, call.principal
 
     async def stream() -> AsyncIterator[str]:
         yield ": connected\n\n"
-        async for notice in services.events.listen(document_id, principal):
+        async for notice in services.notices.listen(document_id, principal):
             if notice is None:
                 yield ": keepalive\n\n"
             else:
@@ -37,4 +39,4 @@ async def document_events(request: Request) -> StreamingResponse:
     )
 
 
-routes = [Route("/api/documents/{document_id:int}/events", document_events)]
+endpoints = [document_events]

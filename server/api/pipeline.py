@@ -1,82 +1,195 @@
-"""The steps every deliberation request shares: its context (who, which document, under which scope),
-reading the JSON body, and the OpenAPI operation an endpoint documents itself with.
+"""The one way every REST endpoint goes (docs/decisions/0009).
 
-Span offsets in requests and answers count UTF-16 code units, as yjs in the browser does
-(docs/decisions/0006-positions-in-utf16.md). Each request writes in one database transaction.
+An endpoint declares, once, its method and path, the policy action it asks for (or that it is public),
+its body and query as dataclasses (server/api/schema.py) and its answer's schema. The pipeline then, for
+every request: parses the path's ids (out of range: 404, like a missing one), identifies the caller
+(401), builds the scope of the document or negotiation the path names (one you may not read is 404, like
+one that does not exist), asks the policy (403), reads the JSON body within its size limit and validates
+it (400/413/415/422), runs the endpoint, and answers JSON. Errors become statuses in server/errors.py
+only. The same declaration is the endpoint's OpenAPI operation (server/api/openapi.py).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import json
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
-import yaml
 from pycrdt import Doc
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import Receive, Send
+from starlette.types import Scope as AsgiScope
 
-from auth.policy import Action, Scope
+from auth.policy import Action, Scope, authorize
 from auth.principal import Principal
-from drafting import comments
-from drafting.catalogue import document_by_id
-from drafting.errors import Conflict, InvalidInput, NotFound
+from drafting.errors import Conflict, NotFound
 from drafting.models import User
-from server.access import negotiation_scope, require
-from server.api.documents import services_of, signed_in
+from server.api.schema import MAX_ID, json_schema, parse
+from server.errors import MalformedBody, PolicyRefusal, SignInRequired, UnsupportedBody
 from server.notices import Notice
+from server.scopes import document_scope, negotiation_scope_by_id
+from server.services import Services
+from server.signin.identify import Caller, identify_caller
 
-E = TypeVar("E", bound=Callable[..., Any])
 T = TypeVar("T")
-PREFIX = "/api/documents/{document_id:int}"
+E = TypeVar("E", bound=Callable[..., Any])
+PUBLIC = "public"
+DOCUMENT = "/api/documents/{document_id}"
+PARAGRAPH = DOCUMENT + "/paragraphs/{paragraph_id}"
+JSON_DEPTH_LIMIT = 32
 
 
-def openapi(summary: str, *, body: str | None = None, ok: str = "done", errors: str = "") -> Callable[[E], E]:
-    """Give an endpoint its OpenAPI operation as a YAML docstring (read by SchemaGenerator)."""
-    texts = {"401": "not signed in", "403": "the policy refuses it", "404": "no such document or paragraph"}
-    texts.update(
-        {"409": "stale version, conflict or locked paragraph", "422": "invalid input or over limits"}
+# -- path parameters --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PathParameter:
+    kind: str  # how a NotFound names it
+    schema: dict[str, Any]
+    pattern: re.Pattern[str]
+    whole_number: bool = False
+
+
+def _id_parameter(kind: str) -> PathParameter:
+    return PathParameter(
+        kind, {"type": "integer", "minimum": 1, "maximum": MAX_ID}, re.compile(r"[0-9]{1,19}"), True
     )
-    codes = ["401", "403", "404", *errors.split()]
-    operation: dict[str, Any] = {"summary": summary, "responses": {"200": {"description": ok}}}
-    operation["responses"].update({code: {"description": texts[code]} for code in codes})
-    if body:
-        operation["requestBody"] = {"description": body, "content": {"application/json": {}}}
-
-    def mark(endpoint: E) -> E:
-        endpoint.__doc__ = "---\n" + yaml.safe_dump(operation, sort_keys=False)
-        return endpoint
-
-    return mark
 
 
-class Context:
-    def __init__(self, request: Request, principal: Principal, scope: Scope, document_id: int) -> None:
+PATH_PARAMETERS: dict[str, PathParameter] = {
+    "document_id": _id_parameter("document"),
+    "negotiation_id": _id_parameter("negotiation"),
+    "comment_id": _id_parameter("comment"),
+    "version_id": _id_parameter("position version"),
+    "session_id": _id_parameter("session"),
+    "token_id": _id_parameter("script token"),
+    "user_id": _id_parameter("user"),
+    "delegation_id": _id_parameter("delegation"),
+    "paragraph_id": PathParameter(
+        "paragraph",
+        {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
+        re.compile(r"[A-Za-z0-9_-]{1,64}"),
+    ),
+    "delegation": PathParameter(
+        "delegation",
+        {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,16}$"},
+        re.compile(r"[A-Za-z0-9_-]{1,16}"),
+    ),
+}
+_PLACEHOLDER = re.compile(r"{([a-z_]+)}")
+
+
+def path_parameters(path: str) -> list[str]:
+    return _PLACEHOLDER.findall(path)
+
+
+def _parsed_path(request: Request, names: list[str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name in names:
+        spec = PATH_PARAMETERS[name]
+        raw = str(request.path_params[name])
+        if spec.pattern.fullmatch(raw) is None or (spec.whole_number and not 1 <= int(raw) <= MAX_ID):
+            raise NotFound(spec.kind, raw)
+        values[name] = int(raw) if spec.whole_number else raw
+    return values
+
+
+# -- the operation an endpoint declares -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str
+    action: Action | None  # None: public
+    summary: str
+    body: type | None = None
+    query: type | None = None
+    response: dict[str, Any] | None = None  # JSON Schema of the answer; None for 204
+    status: int = 200
+    errors: tuple[int, ...] = ()  # statuses besides those the pipeline itself may answer
+    media_type: str = "application/json"
+    body_required: bool = True
+
+    @property
+    def parameters(self) -> list[str]:
+        return path_parameters(self.path)
+
+    def statuses(self) -> list[int]:
+        found = set(self.errors)
+        if self.action is not None:
+            found |= {401, 403}
+        if self.parameters:
+            found.add(404)
+        if self.body is not None:
+            found |= {400, 413, 415, 422}
+        if self.query is not None:
+            found.add(422)
+        found.add(503)
+        return sorted(found)
+
+
+class Call:
+    """One request as an endpoint sees it: who asks, about what, with which body and query."""
+
+    def __init__(
+        self,
+        request: Request,
+        services: Services,
+        caller: Caller | None,
+        path: dict[str, Any],
+        scope: Scope | None,
+        body: Any,
+        query: Any,
+    ) -> None:
         self.request = request
-        self.services = services_of(request)
-        self.principal = principal
+        self.services = services
+        self.caller = caller
+        self.path = path
         self.scope = scope
-        self.document_id = document_id
+        self.body = body
+        self.query = query
+
+    @property
+    def principal(self) -> Principal:
+        if self.caller is None:
+            raise SignInRequired()
+        return self.caller.principal
+
+    @property
+    def document_id(self) -> int:
+        value: int = self.path["document_id"]
+        return value
 
     async def doc(self) -> Doc[Any]:
-        """The live document if it is open, else as stored (comment anchors are valid in both)."""
-        assert self.services.rooms is not None
-        room = self.services.rooms.loaded(self.document_id)
+        """The live document if it is open, else as stored."""
+        rooms = self.services.rooms
+        assert rooms is not None
+        room = rooms.loaded(self.document_id)
         if room is not None:
             return room.doc
         stored = await asyncio.to_thread(self.services.store.load, self.document_id)
         return stored.to_doc()
 
+    async def read(self, work: Callable[[Session], T]) -> T:
+        return await self.services.in_session(work)
+
     async def write(self, work: Callable[[Session, User], T]) -> T:
-        """Run `work` in one transaction; a concurrent writer's unique row (a version number taken at the
-        same moment) makes it a Conflict, wherever it surfaces: in `work`'s own flush, or at commit."""
+        """Run `work` in one transaction with the caller's user; a concurrent writer's unique row (a version
+        number taken at the same moment) makes it a Conflict, wherever it surfaces."""
+        principal = self.principal
 
         def run(session: Session) -> T:
-            user = session.get(User, self.principal.user_id)
+            user = session.get(User, principal.user_id)
             if user is None:
-                raise NotFound("user", self.principal.user_id)
+                raise SignInRequired("your account no longer exists: sign in again")
             result = work(session, user)
             session.flush()
             return result
@@ -84,50 +197,181 @@ class Context:
         try:
             return await self.services.in_session(run)
         except IntegrityError as exc:
-            raise Conflict("someone else changed this at the same moment; reload and retry") from exc
+            raise Conflict(
+                "someone else changed this at the same moment: reload and try again", code="concurrent_change"
+            ) from exc
 
     def publish(self, kind: str, payload: dict[str, Any], delegation_id: int | None = None) -> None:
-        self.services.events.publish(self.document_id, Notice(kind, payload, delegation_id=delegation_id))
+        self.services.notices.publish(self.document_id, Notice(kind, payload, delegation_id=delegation_id))
 
 
-async def context(request: Request, action: Action) -> Context:
-    """Sign-in, same-origin check for writes, and the policy's word on `action` for the document."""
-    principal = await signed_in(request)
-    document_id = int(request.path_params["document_id"])
+Handler = Callable[[Call], Awaitable[Any]]
 
-    def scope_of(session: Session) -> Scope:
-        document = document_by_id(session, document_id)
-        flag = comments.observers_may_comment(session, document_id)
-        return negotiation_scope(document.negotiation, observers_may_comment=flag)
 
-    scope = await services_of(request).in_session(scope_of)
+class Endpoint:
+    """An ASGI app for one operation (Starlette routes to it like to any app)."""
+
+    def __init__(self, operation: Operation, handler: Handler) -> None:
+        self.operation = operation
+        self.handler = handler
+        self.policy_action: Action | str = operation.action or PUBLIC
+        self.__name__ = handler.__name__
+        self.__qualname__ = handler.__qualname__
+        self.__doc__ = handler.__doc__
+
+    @property
+    def route(self) -> Route:
+        return Route(self.operation.path, self, methods=[self.operation.method], name=self.__name__)
+
+    async def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        response = await self.respond(request)
+        await response(scope, receive, send)
+
+    async def respond(self, request: Request) -> Response:
+        operation = self.operation
+        services = services_of(request)
+        path = _parsed_path(request, operation.parameters)
+        caller = await identify_caller(request, services)
+        if operation.action is not None and caller is None:
+            raise SignInRequired()
+        scope = await _scope(services, path)
+        if operation.action is not None and caller is not None:
+            _authorize(caller.principal, operation.action, scope, path)
+        body = await _body(request, operation) if operation.body is not None else None
+        query: Any = None
+        if operation.query is not None:
+            query = parse(operation.query, dict(request.query_params), "the query", from_text=True)
+        result = await self.handler(Call(request, services, caller, path, scope, body, query))
+        if isinstance(result, Response):
+            return result
+        if result is None:
+            return Response(status_code=204)
+        return JSONResponse(result, status_code=operation.status)
+
+
+def endpoint(
+    method: str,
+    path: str,
+    action: Action | None,
+    summary: str,
+    *,
+    body: type | None = None,
+    query: type | None = None,
+    response: dict[str, Any] | None = None,
+    status: int = 200,
+    errors: tuple[int, ...] = (),
+    media_type: str = "application/json",
+    body_required: bool = True,
+) -> Callable[[Handler], Endpoint]:
+    """Declare an endpoint: `@endpoint("POST", PARAGRAPH + "/lock", Action.LOCK, "Lock a paragraph")`."""
+    operation = Operation(
+        method, path, action, summary, body, query, response, status, errors, media_type, body_required
+    )
+    for name in operation.parameters:
+        if name not in PATH_PARAMETERS:
+            raise TypeError(f"{path}: add the path parameter {name!r} to PATH_PARAMETERS")
+
+    def declare(handler: Handler) -> Endpoint:
+        return Endpoint(operation, handler)
+
+    return declare
+
+
+def services_of(connection: HTTPConnection) -> Services:
+    services: Services = connection.app.state.services
+    return services
+
+
+def public(endpoint_function: E) -> E:
+    """Mark a page or a browser redirect that is not part of the REST API: it needs no sign-in."""
+    endpoint_function.policy_action = PUBLIC  # type: ignore[attr-defined]
+    return endpoint_function
+
+
+def policy_action(endpoint_object: object) -> Action | str | None:
+    action: Action | str | None = getattr(endpoint_object, "policy_action", None)
+    return action
+
+
+# -- the steps --------------------------------------------------------------------------------------
+
+
+async def _scope(services: Services, path: dict[str, Any]) -> Scope | None:
+    if "document_id" in path:
+        document_id = path["document_id"]
+        return await services.in_session(lambda session: document_scope(session, document_id))
+    if "negotiation_id" in path:
+        negotiation_id = path["negotiation_id"]
+        return await services.in_session(lambda session: negotiation_scope_by_id(session, negotiation_id))
+    return None
+
+
+def _authorize(principal: Principal, action: Action, scope: Scope | None, path: dict[str, Any]) -> None:
+    if scope is not None and not authorize(principal, Action.READ, scope):
+        # Whoever may not read a document or negotiation learns nothing of it, not even that it exists.
+        kind = "document" if "document_id" in path else "negotiation"
+        raise NotFound(kind, path.get("document_id", path.get("negotiation_id")))
     require(principal, action, scope)
-    return Context(request, principal, scope, document_id)
 
 
-async def body_of(request: Request) -> dict[str, Any]:
+def require(principal: Principal, action: Action, scope: Scope | None = None) -> None:
+    decision = authorize(principal, action, scope)
+    if not decision:
+        raise PolicyRefusal(decision.rule + ".", action=action.value)
+
+
+async def _body(request: Request, operation: Operation) -> Any:
+    assert operation.body is not None
+    raw = await request.body()  # bounded by the body limit (server/security/body_limit.py)
+    if not raw.strip():
+        if operation.body_required and _required_fields(operation.body):
+            raise MalformedBody("send a JSON object as the body (Content-Type: application/json)")
+        return parse(operation.body, {})
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media not in ("application/json", "") and not media.endswith("+json"):
+        raise UnsupportedBody(f"the body must be JSON (Content-Type: application/json), not {media}")
+    value = read_json(raw)
+    if not isinstance(value, dict):
+        raise MalformedBody("the body must be a JSON object {…}, not a list or a single value")
+    return parse(operation.body, value)
+
+
+def _required_fields(cls: type) -> bool:
+    return bool(json_schema(cls).get("required"))
+
+
+def read_json(raw: bytes) -> object:
+    """Decode a JSON body strictly: UTF-8, no NaN or Infinity, at most JSON_DEPTH_LIMIT levels deep."""
     try:
-        body = await request.json()
-    except ValueError as exc:
-        raise InvalidInput("the request body must be a JSON object") from exc
-    if not isinstance(body, dict):
-        raise InvalidInput("the request body must be a JSON object")
-    return body
-
-
-def field(body: dict[str, Any], name: str, kind: type[T], default: T | None = None) -> T:
-    value = body.get(name, default)
-    if value is None or not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise InvalidInput(f"'{name}' must be a {kind.__name__}")
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise MalformedBody("the body is not valid UTF-8 text: send JSON encoded in UTF-8") from None
+    try:
+        value = json.loads(text, parse_constant=_no_constant)
+    except (ValueError, RecursionError) as exc:
+        raise MalformedBody(f"the body is not valid JSON ({_short(exc)}): send a JSON object") from None
+    if _depth(value) > JSON_DEPTH_LIMIT:
+        raise MalformedBody(f"the body nests deeper than {JSON_DEPTH_LIMIT} levels: send a flatter object")
     return value
 
 
-def choice(enum: Callable[[str], T], value: object, name: str) -> T:
-    try:
-        return enum(str(value))
-    except ValueError as exc:
-        raise InvalidInput(f"'{name}' has no value {value!r}") from exc
+def _no_constant(name: str) -> object:
+    raise ValueError(f"{name} is not a number JSON allows")
 
 
-def json_response(content: Any, status: int = 200) -> JSONResponse:
-    return JSONResponse(content, status_code=status)
+def _short(exc: Exception) -> str:
+    return "nested too deeply" if isinstance(exc, RecursionError) else str(exc)[:120]
+
+
+def _depth(value: object) -> int:
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        current, level = stack.pop()
+        if isinstance(current, dict | list):
+            deepest = max(deepest, level)
+            if level > JSON_DEPTH_LIMIT:
+                return level
+            children = current.values() if isinstance(current, dict) else current
+            stack.extend((child, level + 1) for child in children)
+    return deepest

@@ -4,155 +4,255 @@ A head revises by naming the version revised; a stale number is refused with 409
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
 
 from auth.policy import Action
 from drafting import positions
-from drafting.deliberation_models import AmendmentKind, Stance
-from drafting.errors import InvalidInput, NotFound
-from drafting.models import Delegation, User
-from server.api.pipeline import PREFIX, body_of, choice, context, field, json_response, openapi
-from server.routing import requires
+from drafting.catalogue import delegation_by_code
+from drafting.kinds import AmendmentKind, Stance
+from drafting.models import User
+from server.api.pipeline import DOCUMENT, PARAGRAPH, Call, endpoint
+from server.api.schema import (
+    ANY_OBJECT,
+    BOOLEAN,
+    INTEGER,
+    STRING,
+    Bounds,
+    Count,
+    Id,
+    array,
+    enum,
+    nullable,
+    obj,
+)
+
+ProposedText = Annotated[str, Bounds(max_length=positions.TEXT_LIMIT)]
+Justification = Annotated[str, Bounds(max_length=positions.JUSTIFICATION_LIMIT)]
+
+CHANGE = {"type": "object", "properties": {"op": STRING, "text": STRING}, "required": ["op", "text"]}
+VERSION: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "id": INTEGER,
+        "number": INTEGER,
+        "paragraph_id": STRING,
+        "delegation": STRING,
+        "stance": {"type": "string", "enum": [s.value for s in Stance]},
+        "amendment": nullable(enum(AmendmentKind)),
+        "proposed_text": nullable(STRING),
+        "justification": STRING,
+        "written_against": STRING,
+        "withdrawn": BOOLEAN,
+        "submitted_by": obj(id=INTEGER, name=STRING),
+        "submitted_at": STRING,
+        "latest": BOOLEAN,
+        "changes": array(ANY_OBJECT),
+        "incorporated": obj(at=STRING, by=STRING),
+    },
+    "required": ["id", "number", "paragraph_id", "delegation", "stance", "submitted_at", "latest"],
+}
+POSITION: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "paragraph_id": STRING,
+        "delegation": STRING,
+        "latest_version": nullable(INTEGER),
+        "submitted": nullable(VERSION),
+        "draft": nullable(ANY_OBJECT),
+    },
+    "required": ["paragraph_id", "delegation", "latest_version", "submitted"],
+}
+POSITION_PATH = PARAGRAPH + "/position"
 
 
-def proposal_of(body: dict[str, Any]) -> positions.Proposal:
-    stance = choice(Stance, body.get("stance"), "stance")
-    amendment = body.get("amendment")
-    text = body.get("text")
-    if text is not None and not isinstance(text, str):
-        raise InvalidInput("'text' must be a string")
-    justification = body.get("justification", "")
-    if not isinstance(justification, str):
-        raise InvalidInput("'justification' must be a string")
-    kind = choice(AmendmentKind, amendment, "amendment") if amendment is not None else None
-    return positions.Proposal(stance, kind, text, justification)
+@dataclass(frozen=True)
+class Proposal:
+    stance: Stance
+    amendment: AmendmentKind | None = None
+    text: ProposedText | None = None
+    justification: Justification = ""
+
+    def as_domain(self) -> positions.Proposal:
+        return positions.Proposal(self.stance, self.amendment, self.text, self.justification)
 
 
-@requires(Action.READ)
-@openapi("Positions on the document: submitted ones, and the caller's delegation's drafts", ok="positions")
-async def list_positions(request: Request) -> Response:
-    ctx = await context(request, Action.READ)
-    paragraph_id = request.query_params.get("paragraph")
+@dataclass(frozen=True)
+class Submission:
+    revises: Count = 0  # the number of the version revised (0: the first submission)
+    stance: Stance | None = None  # without one, the delegation's draft is submitted
+    amendment: AmendmentKind | None = None
+    text: ProposedText | None = None
+    justification: Justification = ""
+
+    def proposal(self) -> positions.Proposal | None:
+        if self.stance is None:
+            return None
+        return positions.Proposal(self.stance, self.amendment, self.text, self.justification)
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    revises: Count
+
+
+@dataclass(frozen=True)
+class ParagraphFilter:
+    paragraph: Annotated[str, Bounds(min_length=1, max_length=64)] | None = None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    from_: Id
+    to: Id
+
+
+@endpoint(
+    "GET",
+    DOCUMENT + "/positions",
+    Action.READ,
+    "Positions on the document: submitted ones, and the caller's delegation's drafts",
+    query=ParagraphFilter,
+    response=array(POSITION),
+)
+async def list_positions(call: Call) -> list[dict[str, Any]]:
+    paragraph_id = call.query.paragraph
 
     def work(session: Session, user: User) -> list[dict[str, Any]]:
-        found = positions.positions_of(session, ctx.document_id, paragraph_id)
+        found = positions.positions_of(session, call.document_id, paragraph_id)
         own = user.delegation_id
         shown = [p for p in found if p.latest_version or p.delegation_id == own]
         return [positions.position_json(session, p, own) for p in shown]
 
-    return json_response(await ctx.write(work))
+    return await call.write(work)
 
 
-@requires(Action.DRAFT_POSITION)
-@openapi(
+@endpoint(
+    "PUT",
+    POSITION_PATH + "/draft",
+    Action.DRAFT_POSITION,
     "Write the delegation's draft position on a paragraph (seen only inside the delegation)",
-    body="{stance, amendment?: replace|delete|new_paragraph, text?, justification?}",
-    ok="the position with its draft",
-    errors="422",
+    body=Proposal,
+    response=POSITION,
+    errors=(409,),
 )
-async def save_draft(request: Request) -> Response:
-    ctx = await context(request, Action.DRAFT_POSITION)
-    proposal = proposal_of(await body_of(request))
-    paragraph_id = request.path_params["paragraph_id"]
-    doc = await ctx.doc()
+async def save_draft(call: Call) -> dict[str, Any]:
+    proposal = call.body.as_domain()
+    paragraph_id: str = call.path["paragraph_id"]
+    doc = await call.doc()
 
     def work(session: Session, user: User) -> dict[str, Any]:
-        saved = positions.save_draft(session, doc, ctx.document_id, paragraph_id, user, proposal)
+        saved = positions.save_draft(session, doc, call.document_id, paragraph_id, user, proposal)
         return positions.position_json(session, saved, user.delegation_id)
 
-    payload = await ctx.write(work)
-    ctx.publish("position", {"event": "drafted", "position": payload}, ctx.principal.delegation_id)
-    return json_response(payload)
+    payload = await call.write(work)
+    call.publish("position", {"event": "drafted", "position": payload}, call.principal.delegation_id)
+    return payload
 
 
-@requires(Action.SUBMIT_POSITION)
-@openapi(
+@endpoint(
+    "POST",
+    POSITION_PATH + "/versions",
+    Action.SUBMIT_POSITION,
     "Submit or revise the delegation's position (the head); without a stance, the draft is submitted",
-    body="{revises: number of the version revised (0 at first), stance?, amendment?, text?, justification?}",
-    ok="the new version",
-    errors="409 422",
+    body=Submission,
+    body_required=False,
+    response=VERSION,
+    status=201,
+    errors=(409,),
 )
-async def submit_position(request: Request) -> Response:
-    ctx = await context(request, Action.SUBMIT_POSITION)
-    body = await body_of(request)
-    revises = field(body, "revises", int, 0)
-    proposal = proposal_of(body) if "stance" in body else None
-    paragraph_id = request.path_params["paragraph_id"]
-    doc = await ctx.doc()
+async def submit_position(call: Call) -> dict[str, Any]:
+    body: Submission = call.body
+    paragraph_id: str = call.path["paragraph_id"]
+    doc = await call.doc()
 
     def work(session: Session, user: User) -> dict[str, Any]:
-        made = positions.submit(session, doc, ctx.document_id, paragraph_id, user, revises, proposal)
+        made = positions.submit(
+            session, doc, call.document_id, paragraph_id, user, body.revises, body.proposal()
+        )
         return positions.version_json(made)
 
-    payload = await ctx.write(work)
-    ctx.publish("position", {"event": "submitted", "version": payload})
-    return json_response(payload, 201)
+    payload = await call.write(work)
+    call.publish("position", {"event": "submitted", "version": payload})
+    return payload
 
 
-@requires(Action.SUBMIT_POSITION)
-@openapi("Withdraw the delegation's submitted position", body="{revises}", ok="the new version", errors="409")
-async def withdraw_position(request: Request) -> Response:
-    ctx = await context(request, Action.SUBMIT_POSITION)
-    revises = field(await body_of(request), "revises", int)
-    paragraph_id = request.path_params["paragraph_id"]
+@endpoint(
+    "POST",
+    POSITION_PATH + "/withdrawal",
+    Action.SUBMIT_POSITION,
+    "Withdraw the delegation's submitted position (the head)",
+    body=Withdrawal,
+    response=VERSION,
+    status=201,
+    errors=(409,),
+)
+async def withdraw_position(call: Call) -> dict[str, Any]:
+    revises: int = call.body.revises
+    paragraph_id: str = call.path["paragraph_id"]
+    doc = await call.doc()
 
     def work(session: Session, user: User) -> dict[str, Any]:
-        made = positions.withdraw(session, ctx.document_id, paragraph_id, user, revises)
+        made = positions.withdraw(session, doc, call.document_id, paragraph_id, user, revises)
         return positions.version_json(made)
 
-    payload = await ctx.write(work)
-    ctx.publish("position", {"event": "withdrawn", "version": payload})
-    return json_response(payload, 201)
+    payload = await call.write(work)
+    call.publish("position", {"event": "withdrawn", "version": payload})
+    return payload
 
 
-@requires(Action.READ)
-@openapi("A delegation's submitted versions on a paragraph, oldest first", ok="versions")
-async def list_versions(request: Request) -> Response:
-    ctx = await context(request, Action.READ)
-    paragraph_id, code = request.path_params["paragraph_id"], request.path_params["delegation"]
+@endpoint(
+    "GET",
+    PARAGRAPH + "/positions/{delegation}/versions",
+    Action.READ,
+    "A delegation's submitted versions on a paragraph, oldest first",
+    response=array(VERSION),
+)
+async def list_versions(call: Call) -> list[dict[str, Any]]:
+    paragraph_id: str = call.path["paragraph_id"]
+    code: str = call.path["delegation"]
 
     def work(session: Session, _user: User) -> list[dict[str, Any]]:
-        delegation = session.scalar(select(Delegation).where(Delegation.code == code.upper()))
-        if delegation is None:
-            raise NotFound("delegation", code)
-        position = positions.position_of(session, ctx.document_id, paragraph_id, delegation.id)
+        delegation = delegation_by_code(session, code)
+        position = positions.position_of(session, call.document_id, paragraph_id, delegation.id)
         versions = position.versions if position is not None else []
         return [positions.version_json(v, positions.incorporation_of(session, v)) for v in versions]
 
-    return json_response(await ctx.write(work))
+    return await call.write(work)
 
 
-@requires(Action.READ)
-@openapi("Compare two submitted versions word by word", ok="{from, to, text: changes}", errors="422")
-async def compare_versions(request: Request) -> Response:
-    ctx = await context(request, Action.READ)
-    try:
-        older, newer = int(request.query_params["from"]), int(request.query_params["to"])
-    except (KeyError, ValueError) as exc:
-        raise InvalidInput("name the two version ids: ?from=ID&to=ID") from exc
+@endpoint(
+    "GET",
+    DOCUMENT + "/position-versions/compare",
+    Action.READ,
+    "Compare two submitted versions word by word: ?from=ID&to=ID",
+    query=Comparison,
+    response=obj(
+        **{"from": VERSION, "to": VERSION},
+        stance_changed=BOOLEAN,
+        text=array(ANY_OBJECT),
+        justification=array(ANY_OBJECT),
+    ),
+)
+async def compare_versions(call: Call) -> dict[str, Any]:
+    older, newer = call.query.from_, call.query.to
 
     def work(session: Session, _user: User) -> dict[str, Any]:
         return positions.compare(
-            positions.version_by_id(session, ctx.document_id, older),
-            positions.version_by_id(session, ctx.document_id, newer),
+            positions.version_by_id(session, call.document_id, older),
+            positions.version_by_id(session, call.document_id, newer),
         )
 
-    return json_response(await ctx.write(work))
+    return await call.write(work)
 
 
-routes: list[BaseRoute] = [
-    Route(f"{PREFIX}/positions", list_positions, methods=["GET"]),
-    Route(PREFIX + "/paragraphs/{paragraph_id}/position/draft", save_draft, methods=["PUT"]),
-    Route(PREFIX + "/paragraphs/{paragraph_id}/position/versions", submit_position, methods=["POST"]),
-    Route(PREFIX + "/paragraphs/{paragraph_id}/position/withdrawal", withdraw_position, methods=["POST"]),
-    Route(
-        PREFIX + "/paragraphs/{paragraph_id}/positions/{delegation}/versions", list_versions, methods=["GET"]
-    ),
-    Route(f"{PREFIX}/position-versions/compare", compare_versions, methods=["GET"]),
+endpoints = [
+    list_positions,
+    save_draft,
+    submit_position,
+    withdraw_position,
+    list_versions,
+    compare_versions,
 ]

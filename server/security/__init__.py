@@ -1,10 +1,12 @@
-"""Web security for every response: headers, CSRF checks, rate limits (the order below is the order
-a request meets them). The paths that sign people in and hand out tokens are listed here, once."""
+"""Web security for every response: headers, rate limits, CSRF checks and the body limit (the order
+below is the order a request meets them). The paths that sign people in and hand out tokens are listed
+here, once."""
 
 from __future__ import annotations
 
 from starlette.middleware import Middleware
 
+from server.security.body_limit import BodyLimitMiddleware
 from server.security.csrf import CsrfMiddleware
 from server.security.headers import SecurityHeadersMiddleware, security_headers
 from server.security.ratelimit import RateLimitMiddleware, RouteGroup, counter_for
@@ -29,4 +31,5 @@ def middleware(settings: Settings) -> list[Middleware]:
         ),
         Middleware(RateLimitMiddleware, groups=RATE_LIMITS, counter=counter_for(redis_url)),
         Middleware(CsrfMiddleware, allowed_origins=settings.allowed_origins, sign_in_paths=SIGN_IN_PATHS),
+        Middleware(BodyLimitMiddleware, limit=settings.max_body_bytes),
     ]

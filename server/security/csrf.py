@@ -16,9 +16,9 @@ import hmac
 from collections.abc import Sequence
 
 from starlette.requests import HTTPConnection
-from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from server.errors import error_response
 from server.signin.identify import SESSION_COOKIE, bearer_token
 
 HEADER = "X-CSRF-Token"
@@ -81,6 +81,6 @@ class CsrfMiddleware:
         if scope["type"] == "http":
             problem = refusal(HTTPConnection(scope), self.allowed_origins, self.sign_in_paths)
             if problem is not None:
-                await JSONResponse({"error": problem}, status_code=403)(scope, receive, send)
+                await error_response(403, problem, "forged_request")(scope, receive, send)
                 return
         await self.app(scope, receive, send)

@@ -16,8 +16,9 @@ from typing import Any, Protocol
 
 import redis.asyncio
 from redis.exceptions import RedisError
-from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from server.errors import error_response
 
 log = logging.getLogger(__name__)
 
@@ -114,8 +115,12 @@ class RateLimitMiddleware:
                 message = (
                     f"too many {group.name} requests from your address; try again in {retry_after} seconds"
                 )
-                response = JSONResponse(
-                    {"error": message}, status_code=429, headers={"Retry-After": str(retry_after)}
+                response = error_response(
+                    429,
+                    message,
+                    "too_many_requests",
+                    {"retry_after": retry_after},
+                    headers={"Retry-After": str(retry_after)},
                 )
                 await response(scope, receive, send)
                 return

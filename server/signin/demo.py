@@ -3,23 +3,29 @@ production settings refuse."""
 
 from __future__ import annotations
 
-import json
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.responses import Response
 
 from auth.credentials import open_session
 from drafting.demo import USERS
+from drafting.errors import NotFound
+from drafting.kinds import Role
 from drafting.models import User
-from server.api.documents import services_of
-from server.errors import Refused
-from server.routing import public
+from server.api.pipeline import Call, endpoint
+from server.api.schema import INTEGER, STRING, Id, array, enum, nullable, obj
 from server.signin.identify import set_session_cookie
 
 DEMO_EMAILS = [email for email, *_ in USERS]
+DEMO_USER = obj(id=INTEGER, name=STRING, email=STRING, role=enum(Role), delegation=nullable(STRING))
+
+
+@dataclass(frozen=True)
+class DemoChoice:
+    user_id: Id
 
 
 def _demo_users(session: Session) -> list[User]:
@@ -27,9 +33,15 @@ def _demo_users(session: Session) -> list[User]:
     return sorted(users, key=lambda user: DEMO_EMAILS.index(user.email))
 
 
-@public
-async def demo_users(request: Request) -> JSONResponse:
-    def work(session: Session) -> list[dict[str, object]]:
+@endpoint(
+    "GET",
+    "/api/demo/users",
+    None,
+    "The demo users one may sign in as (demo mode only)",
+    response=array(DEMO_USER),
+)
+async def demo_users(call: Call) -> list[dict[str, Any]]:
+    def work(session: Session) -> list[dict[str, Any]]:
         return [
             {
                 "id": u.id,
@@ -41,35 +53,34 @@ async def demo_users(request: Request) -> JSONResponse:
             for u in _demo_users(session)
         ]
 
-    return JSONResponse(await services_of(request).in_session(work))
+    return await call.read(work)
 
 
-@public
-async def demo_sign_in(request: Request) -> Response:
-    try:
-        body = json.loads(await request.body())
-        user_id = int(body["user_id"])
-    except (ValueError, KeyError, TypeError) as exc:
-        raise Refused(400, 'send JSON like {"user_id": 1} naming one of the demo users') from exc
+@endpoint(
+    "POST",
+    "/api/demo/signin",
+    None,
+    "Sign in as a demo user (demo mode only): sets the session cookie",
+    body=DemoChoice,
+    status=204,
+    errors=(404,),
+)
+async def demo_sign_in(call: Call) -> Response:
+    user_id: int = call.body.user_id
+    user_agent = call.request.headers.get("user-agent")
 
     def work(session: Session) -> str | None:
         user = next((u for u in _demo_users(session) if u.id == user_id), None)
-        return (
-            open_session(session, user, signed_in_via="demo", user_agent=request.headers.get("user-agent"))
-            if user is not None
-            else None
-        )
+        if user is None:
+            return None
+        return open_session(session, user, signed_in_via="demo", user_agent=user_agent)
 
-    services = services_of(request)
-    secret = await services.in_session(work)
+    secret = await call.read(work)
     if secret is None:
-        raise Refused(404, "no demo user with that id; pick one from /api/demo/users")
+        raise NotFound("demo user", user_id)
     response = Response(status_code=204)
-    set_session_cookie(response, secret, services.settings)
+    set_session_cookie(response, secret, call.services.settings)
     return response
 
 
-routes = [
-    Route("/api/demo/users", demo_users),
-    Route("/api/demo/signin", demo_sign_in, methods=["POST"]),
-]
+endpoints = [demo_users, demo_sign_in]

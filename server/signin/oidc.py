@@ -14,7 +14,7 @@ import os
 
 from sqlalchemy.orm import Session
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from auth.credentials import close_session, open_session
@@ -27,8 +27,8 @@ from auth.identity import (
     user_for_identity,
 )
 from auth.oidc import OidcClient, ProviderUnavailable, SignInError, providers_from_env
-from server.api.documents import services_of
-from server.routing import public
+from server.api.pipeline import Call, endpoint, public, services_of
+from server.api.schema import STRING, array, obj
 from server.signin.identify import SESSION_COOKIE, set_session_cookie
 
 log = logging.getLogger(__name__)
@@ -80,15 +80,18 @@ def refusal_page(status: int, message: str) -> HTMLResponse:
     return response
 
 
-@public
-async def providers(request: Request) -> JSONResponse:
-    """The identity providers the sign-in page offers."""
-    return JSONResponse(
-        [
-            {"name": name, "title": client.config.title or name, "url": f"/signin/{name}"}
-            for name, client in oidc_clients(request).items()
-        ]
-    )
+@endpoint(
+    "GET",
+    "/api/signin/providers",
+    None,
+    "The identity providers the sign-in page offers",
+    response=array(obj(name=STRING, title=STRING, url=STRING)),
+)
+async def providers(call: Call) -> list[dict[str, str]]:
+    return [
+        {"name": name, "title": client.config.title or name, "url": f"/signin/{name}"}
+        for name, client in oidc_clients(call.request).items()
+    ]
 
 
 @public
@@ -168,7 +171,7 @@ async def callback(request: Request) -> Response:
 
 
 routes: list[BaseRoute] = [
-    Route("/api/signin/providers", providers),
+    providers.route,
     Route("/signin/{provider}", start, name="signin_start"),
     Route("/signin/{provider}/callback", callback, name="signin_callback"),
 ]

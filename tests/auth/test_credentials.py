@@ -37,7 +37,7 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     clock = Clock()
-    monkeypatch.setattr(auth.credentials, "_now", clock)
+    monkeypatch.setattr(auth.credentials, "utcnow", clock)
     return clock
 
 

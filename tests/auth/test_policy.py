@@ -117,6 +117,7 @@ EXPECTED: dict[Action, set[Role]] = {
     Action.EXPORT: NEGOTIATING | {Role.OBSERVER, Role.SECRETARIAT, Role.ADMIN},
     Action.MANAGE_IDENTITY: {Role.ADMIN},
     Action.OWN_CREDENTIALS: set(Role),
+    Action.BROWSE: set(Role),
 }
 
 

@@ -9,17 +9,19 @@ from pycrdt import Doc, Text
 
 from drafting.amendments import (
     AmendmentConflict,
-    check_amendable,
-    delete_paragraph,
+    Plan,
     insert_paragraph_after,
+    outcome,
     paragraph,
     rebase,
     rebase_or_refuse,
     replace_text,
 )
+from drafting.consensus.info import write_document_status
 from drafting.errors import Conflict, NotFound
-from drafting.kinds import DocumentKind, DocumentStatus, ParagraphKind
+from drafting.kinds import AmendmentKind, DocumentKind, DocumentStatus, ParagraphKind
 from drafting.layout import bind, new_draft, read_paragraphs, write_document
+from drafting.structure import delete_paragraph
 
 BASE = "Los Estados promoverán una migración segura y ordenada 🌎, con pleno respeto de los derechos."
 PROPOSED = (
@@ -110,10 +112,36 @@ def test_new_paragraphs_and_deletions() -> None:
         paragraph(doc, ids[1])
 
 
-def test_a_locked_paragraph_cannot_be_amended() -> None:
+def plan(paragraph_id: str, kind: AmendmentKind, proposed: str = "Texto propuesto") -> Plan:
+    return Plan(1, paragraph_id, kind, "Acordado ad referéndum", proposed, "GTM")
+
+
+def test_a_locked_paragraph_is_neither_amended_nor_deleted_but_may_be_followed_by_a_new_one() -> None:
     doc, ids = draft("Acordado ad referéndum")
     info = bind(doc)[2]
     with doc.transaction():
         info[ids[0]] = {"label": "OP1", "kind": "operative", "status": "agreed_ad_ref", "locked": True}
-    with pytest.raises(Conflict, match="locked"):
-        check_amendable(paragraph(doc, ids[0]))
+    for kind in (AmendmentKind.REPLACE, AmendmentKind.DELETE):
+        with pytest.raises(Conflict, match="OP1 is locked") as refused:
+            outcome(doc, plan(ids[0], kind))
+        assert refused.value.code == "paragraph_locked"
+    assert outcome(doc, plan(ids[0], AmendmentKind.NEW_PARAGRAPH)) == (
+        "Acordado ad referéndum",
+        "Acordado ad referéndum",
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [(DocumentStatus.UNDER_SILENCE, "document_under_silence"), (DocumentStatus.ADOPTED, "document_adopted")],
+)
+@pytest.mark.parametrize("kind", list(AmendmentKind))
+def test_no_amendment_enters_a_text_under_silence_or_adopted(
+    status: DocumentStatus, code: str, kind: AmendmentKind
+) -> None:
+    doc, ids = draft("Acordado ad referéndum")
+    with doc.transaction():
+        write_document_status(doc, status)
+    with pytest.raises(Conflict) as refused:
+        outcome(doc, plan(ids[0], kind, "Acordado ad referéndum, con cambios"))
+    assert refused.value.code == code

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from drafting import comments
 from drafting.catalogue import user_by_email
-from drafting.deliberation_models import Visibility
 from drafting.demo import load_demo
-from drafting.errors import Conflict, InvalidInput, NotFound
+from drafting.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from drafting.kinds import Visibility
 from drafting.layout import bind, read_paragraphs
 from drafting.store import Store
 from drafting.textpos import utf8_offset
@@ -117,7 +117,7 @@ def test_edits_keep_their_history_and_threads_resolve_and_reopen(demo: tuple[Eng
             session, doc, 1, mex, paragraph_id, "Primera versión", Visibility.PARTICIPANTS
         )
         comments.edit(session, 1, made.id, mex, "Segunda versión ✍️")
-        with pytest.raises(Conflict):
+        with pytest.raises(NotPermitted):
             comments.edit(session, 1, made.id, user_by_email(session, HEAD_GTM), "ajena")
         assert [h["body"] for h in comments.history(session, 1, made.id, None)] == [
             "Primera versión",

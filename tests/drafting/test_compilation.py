@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from drafting.compilation import Submitted, compilation_html, compile_text, consensus_matrix, matrix_html
-from drafting.deliberation_models import AmendmentKind, Stance
-from drafting.kinds import ParagraphKind, ParagraphStatus
+from drafting.kinds import AmendmentKind, ParagraphKind, ParagraphStatus, Stance
 from drafting.layout import Paragraph
 
 OLD = "Promover una migración segura y ordenada 🌎."

@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 
 from drafting import positions
 from drafting.catalogue import user_by_email
-from drafting.deliberation_models import AmendmentKind, Stance
+from drafting.consensus.info import write_document_status
 from drafting.demo import load_demo
 from drafting.errors import Conflict, InvalidInput, NotFound
+from drafting.kinds import AmendmentKind, DocumentStatus, Stance
 from drafting.layout import read_paragraphs
 from drafting.positions import Proposal
 from drafting.store import Store
@@ -59,7 +60,7 @@ def test_versions_are_immutable_and_stale_revisions_refused(demo: tuple[Engine, 
         second = positions.submit(session, doc, 1, paragraph_id, head, 1, Proposal(Stance.SUPPORT))
         with pytest.raises(Conflict, match="stale"):
             positions.submit(session, doc, 1, paragraph_id, head, 1, Proposal(Stance.OPPOSE))
-        withdrawn = positions.withdraw(session, 1, paragraph_id, head, revises=2)
+        withdrawn = positions.withdraw(session, doc, 1, paragraph_id, head, revises=2)
         assert (withdrawn.number, withdrawn.withdrawn, withdrawn.stance) == (3, True, Stance.NONE)
         compared = positions.compare(first, second)
         assert compared["stance_changed"] and {"op": "delete", "text": " ✨"} in compared["text"]
@@ -92,3 +93,20 @@ def test_incomplete_or_oversized_proposals_are_refused(demo: tuple[Engine, Doc[A
             positions.submit(session, doc, 1, "p000000000000", head, 0, Proposal(Stance.SUPPORT))
         with pytest.raises(InvalidInput, match="no draft"):
             positions.submit(session, doc, 1, paragraph_id, head, 0)
+
+
+def test_an_adopted_document_takes_no_new_positions(demo: tuple[Engine, Doc[Any], str]) -> None:
+    engine, doc, paragraph_id = demo
+    with Session(engine) as session, session.begin():
+        head, delegate = user_by_email(session, HEAD_MEX), user_by_email(session, DELEGATE_MEX)
+        positions.save_draft(session, doc, 1, paragraph_id, delegate, Proposal(Stance.SUPPORT))
+        first = positions.submit(session, doc, 1, paragraph_id, head, revises=0)
+        with doc.transaction():
+            write_document_status(doc, DocumentStatus.ADOPTED)
+        with pytest.raises(Conflict, match="adopted") as refused:
+            positions.save_draft(session, doc, 1, paragraph_id, delegate, Proposal(Stance.OPPOSE))
+        assert refused.value.code == "document_adopted"
+        with pytest.raises(Conflict, match="adopted"):
+            positions.submit(session, doc, 1, paragraph_id, head, first.number, Proposal(Stance.OPPOSE))
+        with pytest.raises(Conflict, match="adopted"):
+            positions.withdraw(session, doc, 1, paragraph_id, head, revises=first.number)

@@ -1,9 +1,9 @@
 """The authorization matrix: every role against every REST route and every sync action.
 
 The routes are read from the app itself, so a route added later is covered without anyone remembering to:
-a route with no policy mark (server.routing.requires / public) fails, and so does a marked route missing
-from EXPECTED below. To cover a new route, add its (method, path template) with the roles that may use it
-(and a sample value in PATH_VALUES for any new path parameter).
+a route with no policy mark (declared on server.api.pipeline, or marked public) fails, and so does a
+marked route missing from EXPECTED below. To cover a new route, add its (method, path template) with the
+roles that may use it (and a sample value in PATH_VALUES for any new path parameter).
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from auth.tables import Session as BrowserSession
 from drafting.catalogue import user_by_email
 from drafting.layout import read_paragraphs
 from drafting.store import Store
+from server.api.pipeline import PUBLIC, policy_action
 from server.app import create_app
-from server.routing import PUBLIC, policy_action
 from server.settings import Settings
 from tests.server.conftest import ORIGIN, App
 from tests.server.test_sync_socket import connect, send_updates, text_of, until
@@ -126,6 +126,9 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("POST", DOCUMENT + "/silence"): Expect(CHAIR),
     ("DELETE", DOCUMENT + "/silence"): Expect(CHAIR),
     ("POST", DOCUMENT + "/adopt"): Expect(CHAIR),
+    ("POST", DOCUMENT + "/paragraphs"): Expect(CHAIR, body={"kind": "operative", "text": "Nuevo párrafo"}),
+    ("POST", PARAGRAPH + "/move"): Expect(CHAIR),
+    ("DELETE", PARAGRAPH): Expect(CHAIR),
     ("PUT", DOCUMENT + "/comment-settings"): Expect(CHAIR, body={"observers_may_comment": True}),
     ("GET", DOCUMENT + "/position-versions/{version_id}/incorporation"): Expect(CHAIR),
     ("POST", DOCUMENT + "/position-versions/{version_id}/incorporation"): Expect(CHAIR),
@@ -183,7 +186,7 @@ def test_every_route_names_its_policy_action_or_says_it_is_public() -> None:
     ]
     assert not unmarked, (
         f"routes without a policy mark: {unmarked}; decorate each endpoint with "
-        "@server.routing.requires(Action.X) (and call server.access.require) or @server.routing.public"
+        "@server.api.pipeline.endpoint(..., Action.X, ...) or @server.api.pipeline.public"
     )
 
 

@@ -53,7 +53,7 @@ def post(app: App, path: str, body: Any = None, who: str = PPT, method: str = "P
 
 def notices(app: App, monkeypatch: pytest.MonkeyPatch) -> list[Notice]:
     seen: list[Notice] = []
-    events = app.client.app.state.services.events  # type: ignore[attr-defined]
+    events = app.client.app.state.services.notices  # type: ignore[attr-defined]
     publish = events.publish
 
     def record(document_id: int, notice: Notice) -> None:

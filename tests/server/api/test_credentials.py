@@ -95,7 +95,11 @@ def test_nobody_revokes_someone_elses_token_without_managing_users(app: App, dis
     owner = app.bearer(HEAD)
     token_id = app.client.get("/api/tokens", headers=owner).json()[0]["id"]
     other = app.bearer(DELEGATE)
-    assert app.client.delete(f"/api/tokens/{token_id}", headers=other).status_code == 403
+    refused = app.client.delete(f"/api/tokens/{token_id}", headers=other)
+    missing = app.client.delete("/api/tokens/99999", headers=other)
+    # Another's token answers as a missing one does: the id confirms nothing.
+    assert refused.status_code == missing.status_code == 404
+    assert refused.json()["code"] == missing.json()["code"] == "not_found"
     assert app.client.get(f"/api/tokens?user={_id(app, owner)}", headers=other).status_code == 403
     staff = app.bearer(SECRETARIAT)
     assert len(app.client.get(f"/api/tokens?user={_id(app, owner)}", headers=staff).json()) == 1

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from starlette.routing import Route
 
 from auth.policy import Action
 from drafting import positions
@@ -21,7 +20,7 @@ from server.api import amendments as api_amendments
 from server.api import comments as api_comments
 from server.api import compilation as api_compilation
 from server.api import positions as api_positions
-from server.routing import policy_action
+from server.api.pipeline import Endpoint, policy_action
 from server.sync.protocol import SyncMessage, SyncType
 from tests.server.conftest import App
 from tests.server.test_sync_socket import connect, send_updates, until
@@ -227,11 +226,11 @@ def test_the_compilation_text_and_matrix_over_rest(app: App) -> None:
 
 def test_every_deliberation_route_asks_the_policy_and_documents_itself() -> None:
     modules = (api_comments, api_positions, api_amendments, api_compilation)
-    for route in [route for module in modules for route in module.routes]:
-        assert isinstance(route, Route)
+    for endpoint in [endpoint for module in modules for endpoint in module.endpoints]:
+        assert isinstance(policy_action(endpoint), Action), endpoint.operation.path
         # Factories (_resolution, _compilation, _matrix) build their endpoints: the mark must survive.
-        assert isinstance(policy_action(route.endpoint), Action), f"{route.path} {route.methods}"
-        assert (route.endpoint.__doc__ or "").startswith("---\n"), f"{route.path} has no OpenAPI operation"
+        assert isinstance(endpoint.route.endpoint, Endpoint)
+        assert endpoint.operation.summary, f"{endpoint.operation.path} has no summary"
 
 
 def test_two_heads_revising_the_same_version_at_once_one_is_refused(

@@ -8,7 +8,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from drafting.consensus.records import Adoption, SilenceProcedure
-from server.consensus.clock import clock_of
 from tests.server.conftest import App
 
 DOC = 1
@@ -28,20 +27,20 @@ def start_silence(app: App) -> datetime:
 
 
 def test_default_deadline_is_72_hours_on_the_clock(app: App) -> None:
-    clock = clock_of(app.client.app.state.services)  # type: ignore[attr-defined]
+    clock = app.client.app.state.services.silence_clock  # type: ignore[attr-defined]
     fixed = datetime.fromisoformat("2025-11-17T15:00:00+00:00")
-    clock.now = lambda: fixed
+    clock.workflow.now = lambda: fixed
     assert start_silence(app) == fixed + timedelta(hours=72)
 
 
 def test_nothing_happens_before_the_deadline_and_adoption_at_it(app: App) -> None:
-    clock = clock_of(app.client.app.state.services)  # type: ignore[attr-defined]
+    clock = app.client.app.state.services.silence_clock  # type: ignore[attr-defined]
     deadline = start_silence(app)
-    clock.now = lambda: deadline - timedelta(seconds=1)
+    clock.workflow.now = lambda: deadline - timedelta(seconds=1)
     assert app.client.portal.call(clock.tick) == []  # type: ignore[union-attr]
     assert status(app) == "under_silence"
 
-    clock.now = lambda: deadline
+    clock.workflow.now = lambda: deadline
     assert app.client.portal.call(clock.tick) == [DOC]  # type: ignore[union-attr]
     assert status(app) == "adopted"
     assert app.client.portal.call(clock.tick) == []  # type: ignore[union-attr]
@@ -55,10 +54,10 @@ def test_nothing_happens_before_the_deadline_and_adoption_at_it(app: App) -> Non
 
 
 def test_silence_cannot_be_broken_once_the_deadline_passed(app: App) -> None:
-    clock = clock_of(app.client.app.state.services)  # type: ignore[attr-defined]
+    clock = app.client.app.state.services.silence_clock  # type: ignore[attr-defined]
     deadline = start_silence(app)
     first = app.client.get(f"/api/documents/{DOC}", headers=app.bearer(PPT)).json()["paragraphs"][0]["id"]
-    clock.now = lambda: deadline + timedelta(minutes=1)
+    clock.workflow.now = lambda: deadline + timedelta(minutes=1)
     response = app.client.post(
         f"/api/documents/{DOC}/silence/break",
         json={"paragraphs": [first], "reason": "tarde"},
@@ -72,7 +71,7 @@ def test_silence_cannot_be_broken_once_the_deadline_passed(app: App) -> None:
 
 
 def test_a_broken_silence_is_not_adopted_at_its_deadline(app: App) -> None:
-    clock = clock_of(app.client.app.state.services)  # type: ignore[attr-defined]
+    clock = app.client.app.state.services.silence_clock  # type: ignore[attr-defined]
     deadline = start_silence(app)
     first = app.client.get(f"/api/documents/{DOC}", headers=app.bearer(PPT)).json()["paragraphs"][0]["id"]
     response = app.client.post(
@@ -81,6 +80,6 @@ def test_a_broken_silence_is_not_adopted_at_its_deadline(app: App) -> None:
         headers=app.bearer(HEAD_GTM),
     )
     assert response.status_code == 200
-    clock.now = lambda: deadline + timedelta(days=1)
+    clock.workflow.now = lambda: deadline + timedelta(days=1)
     assert app.client.portal.call(clock.tick) == []  # type: ignore[union-attr]
     assert status(app) == "draft"

@@ -66,7 +66,9 @@ def test_over_the_budget_a_client_gets_429_with_retry_after() -> None:
         assert refused.status_code == 429
         assert refused.headers["Retry-After"] == "45"
         assert refused.json() == {
-            "error": "too many sign-in requests from your address; try again in 45 seconds"
+            "error": "too many sign-in requests from your address; try again in 45 seconds",
+            "code": "too_many_requests",
+            "params": {"retry_after": 45},
         }
         assert client.get("/api/documents").status_code == 200, "other routes are not limited"
         clock.now = 6_060.0  # the next window

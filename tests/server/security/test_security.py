@@ -52,7 +52,7 @@ def test_a_cookie_request_from_elsewhere_or_without_its_token_is_refused(
     sent = {name: token if value == "token" else value for name, value in headers.items()}
     refused = app.client.post("/api/signout", headers=sent)
     assert refused.status_code == 403
-    assert refused.json() == {"error": error}
+    assert refused.json() == {"error": error, "code": "forged_request", "params": {}}
     assert app.client.get("/api/me").status_code == 200, "the session must still be open"
 
 
@@ -74,7 +74,7 @@ def test_the_token_belongs_to_one_session(app: App) -> None:
     second = sign_in_by_cookie(app, "delegate.gtm@demo.consenso")
     assert first != second
     refused = app.client.post("/api/signout", headers={"Origin": ORIGIN, HEADER: first})
-    assert refused.json() == {"error": BAD_TOKEN}
+    assert refused.json() == {"error": BAD_TOKEN, "code": "forged_request", "params": {}}
 
 
 def test_bearer_requests_carry_no_ambient_credentials_and_are_exempt(app: App) -> None:
@@ -101,7 +101,7 @@ def test_demo_sign_in_keeps_the_origin_check(app: App, origin: str | None) -> No
         "/api/demo/signin", json={"user_id": users[0]["id"]}, headers={"Origin": origin} if origin else {}
     )
     assert refused.status_code == 403
-    assert refused.json() == {"error": FOREIGN_ORIGIN}
+    assert refused.json() == {"error": FOREIGN_ORIGIN, "code": "forged_request", "params": {}}
     assert SESSION_COOKIE not in refused.cookies
 
 
@@ -112,7 +112,11 @@ def test_signing_in_again_over_an_open_session_needs_no_token(app: App) -> None:
 
 
 def test_an_unsafe_request_without_any_credentials_still_needs_our_origin(app: App) -> None:
-    assert app.client.post("/api/signout").json() == {"error": FOREIGN_ORIGIN}
+    assert app.client.post("/api/signout").json() == {
+        "error": FOREIGN_ORIGIN,
+        "code": "forged_request",
+        "params": {},
+    }
     assert app.client.post("/api/signout", headers={"Origin": ORIGIN}).status_code != 403
 
 
