@@ -13,7 +13,7 @@ ends the access tokens it minted too.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -25,12 +25,14 @@ from joserfc.jws import JWSRegistry
 from sqlalchemy.orm import Session
 
 from auth.credentials import script_token_live, script_token_owner, session_live, session_owner
-from auth.keys import ALGORITHM, signing_key, verification_key
+from auth.keys import ALGORITHM, VERIFY_AFTER_RETIREMENT, signing_key, verification_key
 from auth.principal import Principal
 from drafting.models import User
 
 DEFAULT_ISSUER = "urn:consenso"
 DEFAULT_TTL = timedelta(minutes=5)
+# A retired signing key still verifies this long (auth/keys.py), so no token may outlive it.
+LONGEST_TTL = VERIFY_AFTER_RETIREMENT
 LEEWAY_SECONDS = 30
 # Only our own algorithm: a token claiming "none", HS256 or RS256 is refused before any key is used.
 _REGISTRY = JWSRegistry(algorithms=[ALGORITHM])
@@ -66,14 +68,11 @@ class TokenSettings:
     def audience(self) -> str:
         return self.issuer + ":api" if self.issuer.startswith("urn:") else self.issuer.rstrip("/") + "/api"
 
-    @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> TokenSettings:
-        """CONSENSO_TOKEN_ISSUER (default urn:consenso; the public URL in production) and
-        CONSENSO_ACCESS_TOKEN_SECONDS (default 300)."""
-        issuer = env.get("CONSENSO_TOKEN_ISSUER") or DEFAULT_ISSUER
-        raw = env.get("CONSENSO_ACCESS_TOKEN_SECONDS") or ""
-        seconds = int(raw) if raw.isdigit() and int(raw) > 0 else int(DEFAULT_TTL.total_seconds())
-        return cls(issuer=issuer, ttl=timedelta(seconds=seconds))
+    def __post_init__(self) -> None:
+        if not self.issuer.startswith(("urn:", "https://", "http://")):
+            raise ValueError(f"the issuer must be a urn: or an http(s) URL, not {self.issuer!r}")
+        if not timedelta(0) < self.ttl <= LONGEST_TTL:
+            raise ValueError(f"access tokens live between 1 and {int(LONGEST_TTL.total_seconds())} seconds")
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from server.api.documents import services_of
 from server.errors import Refused
 from server.routing import public, requires
 from server.services import Services
-from server.signin.identify import Caller, identify_caller, token_settings
+from server.signin.identify import Caller, identify_caller
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +153,7 @@ async def create_access_token(request: Request) -> JSONResponse:
     require(caller.principal, Action.OWN_CREDENTIALS)
     if caller.minter is None or caller.credential_id is None:
         raise Refused(403, "an access token cannot mint another: use your script token")
-    settings = token_settings()
+    settings = services_of(request).settings.tokens
     minter, minter_id = caller.minter, caller.credential_id
     token = await services_of(request).in_session(
         lambda session: mint_access_token(session, caller.principal.user_id, minter, minter_id, settings)

@@ -4,7 +4,6 @@ Authorization header, never in a query string."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -30,10 +29,6 @@ class Caller:
     credential_id: int | None
 
 
-def token_settings() -> TokenSettings:
-    return TokenSettings.from_env(os.environ)
-
-
 def bearer_token(connection: HTTPConnection) -> str | None:
     header = connection.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
@@ -47,12 +42,12 @@ def origin_allowed(connection: HTTPConnection, services: Services) -> bool:
     return origin is not None and origin.rstrip("/") in services.settings.allowed_origins
 
 
-def _by_token(session: Session, token: str) -> Caller | None:
+def _by_token(session: Session, token: str, settings: TokenSettings) -> Caller | None:
     if token.startswith(TOKEN_PREFIX):
         row = script_token_row(session, token)
         return Caller(Principal.of(row.user), Minter.SCRIPT_TOKEN, row.id) if row is not None else None
     if looks_like_jwt(token):
-        principal = principal_for_access_token(session, token, token_settings())
+        principal = principal_for_access_token(session, token, settings)
         return Caller(principal, None, None) if principal is not None else None
     return None
 
@@ -69,7 +64,8 @@ async def identify_caller(
     allowed Origin (a page elsewhere could otherwise open sockets with the user's cookie)."""
     token = bearer_token(connection)
     if token is not None:
-        return await services.in_session(lambda session: _by_token(session, token))
+        tokens = services.settings.tokens
+        return await services.in_session(lambda session: _by_token(session, token, tokens))
     secret = connection.cookies.get(SESSION_COOKIE)
     if secret is None:
         return None
