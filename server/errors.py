@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from auth.endings import EndReason
 from drafting.errors import (
     AlreadyExists,
     Conflict,
@@ -21,6 +22,9 @@ CLOSE_INVALID_PAYLOAD = 1007
 CLOSE_POLICY = 1008
 CLOSE_TOO_BIG = 1009
 CLOSE_SERVER_ERROR = 1011
+# The credential a socket was opened with ended. y-websocket does not reconnect on 4400-4499.
+CLOSE_CREDENTIAL_ENDED = 4401  # signed out, revoked, expired, account disabled: sign in again
+CLOSE_ACCESS_CHANGED = 4403  # the account's role or delegation changed: open the document again
 
 _CLOSE_CODES: dict[type[Exception], int] = {
     UnknownMessageType: CLOSE_UNSUPPORTED,
@@ -52,6 +56,10 @@ def close_code(exc: Exception) -> int:
         if isinstance(exc, kind):
             return code
     return CLOSE_SERVER_ERROR
+
+
+def ending_close_code(reason: EndReason) -> int:
+    return CLOSE_ACCESS_CHANGED if reason is EndReason.ACCOUNT_CHANGED else CLOSE_CREDENTIAL_ENDED
 
 
 def http_status(exc: Exception) -> int:

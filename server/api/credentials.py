@@ -1,12 +1,11 @@
 """REST for credentials: the caller's sessions and script tokens, access tokens, and the public signing keys.
 
-Revoking a session or a credential closes the owner's open sync sockets: what they opened with it must
-not outlive it.
+Revoking a session or a credential closes the sync sockets and event streams opened with it: auth notes
+the ending in the transaction (server/signin/watch.py).
 """
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -14,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from auth.access_tokens import Minter, mint_access_token
+from auth.access_tokens import mint_access_token
 from auth.credentials import (
     CredentialInfo,
     revoke_script_token,
@@ -25,6 +24,7 @@ from auth.credentials import (
     session_owner,
     sessions_of,
 )
+from auth.endings import CredentialKind
 from auth.keys import public_jwks
 from auth.policy import Action
 from drafting.models import User
@@ -32,10 +32,7 @@ from server.access import require
 from server.api.documents import services_of
 from server.errors import Refused
 from server.routing import public, requires
-from server.services import Services
 from server.signin.identify import Caller, identify_caller
-
-log = logging.getLogger(__name__)
 
 
 async def caller_of(request: Request) -> Caller:
@@ -69,13 +66,6 @@ def _described(info: CredentialInfo, current_id: int | None = None) -> dict[str,
     return described
 
 
-def disconnect_user(services: Services, user_id: int) -> None:
-    """Close the user's open sync sockets in this process."""
-    if services.rooms is not None:
-        closed = services.rooms.disconnect_user(user_id)
-        log.info("closed %d sync sockets of user %d after a revocation", closed, user_id)
-
-
 @public
 async def jwks(request: Request) -> JSONResponse:
     keys = await services_of(request).in_session(public_jwks)
@@ -86,7 +76,7 @@ async def jwks(request: Request) -> JSONResponse:
 async def list_sessions(request: Request) -> JSONResponse:
     caller = await caller_of(request)
     require(caller.principal, Action.OWN_CREDENTIALS)
-    current = caller.credential_id if caller.minter is Minter.SESSION else None
+    current = caller.credential_id if caller.minter is CredentialKind.SESSION else None
     infos = await services_of(request).in_session(
         lambda session: sessions_of(session, caller.principal.user_id)
     )
@@ -108,7 +98,6 @@ async def delete_session(request: Request) -> Response:
 
     if not await services.in_session(work):
         raise Refused(404, "you have no session with that id")
-    disconnect_user(services, caller.principal.user_id)
     return Response(status_code=204)
 
 
@@ -142,7 +131,6 @@ async def delete_token(request: Request) -> Response:
     if owner != caller.principal.user_id:
         require(caller.principal, Action.MANAGE_USERS)
     await services.in_session(lambda session: revoke_script_token(session, token_id))
-    disconnect_user(services, owner)
     return Response(status_code=204)
 
 
@@ -180,7 +168,6 @@ async def revoke_user(request: Request) -> Response:
 
     if not await services.in_session(work):
         raise Refused(404, "no user with that id")
-    disconnect_user(services, user_id)
     return Response(status_code=204)
 
 

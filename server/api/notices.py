@@ -11,20 +11,22 @@ from starlette.routing import Route
 
 from auth.policy import Action
 from server.access import document_scope, require
-from server.api.documents import services_of, signed_in
+from server.api.credentials import caller_of
+from server.api.documents import services_of
 from server.routing import requires
 
 
 @requires(Action.READ)
 async def document_events(request: Request) -> StreamingResponse:
-    principal = await signed_in(request)
+    caller = await caller_of(request)
+    principal = caller.principal
     services = services_of(request)
     document_id = int(request.path_params["document_id"])
     require(principal, Action.READ, await document_scope(services, document_id))
 
     async def stream() -> AsyncIterator[str]:
         yield ": connected\n\n"
-        async for notice in services.events.listen(document_id, principal):
+        async for notice in services.events.listen(document_id, principal, caller.standing):
             if notice is None:
                 yield ": keepalive\n\n"
             else:
