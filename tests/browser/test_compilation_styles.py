@@ -45,14 +45,15 @@ def test_the_matrix_and_the_compilation_are_styled_by_the_stylesheet(
     context = browser.new_context()
     blocked: list[str] = []
     try:
-        page = sign_in(context, live_server.url, demo_users(context, live_server.url, "head")[0])
+        head = next(u for u in demo_users(context, live_server.url, "head") if u["email"] == HEAD_MEX)
+        page = sign_in(context, live_server.url, head)
         page.on("console", lambda message: _note_blocked(message, blocked))
 
         page.goto(f"{live_server.url}{DOC}/consensus-matrix.html")
-        opposed = page.locator("td.stance.oppose").first
+        opposed = page.locator('td[title="MEX: oppose"]').first
         assert opposed.inner_text() == "oppose"
         assert opposed.evaluate("cell => getComputedStyle(cell).backgroundColor") == "rgb(242, 139, 130)"
-        silent = page.locator("td.stance.none").first
+        silent = page.locator('td[title$=": none"]').first
         assert silent.evaluate("cell => getComputedStyle(cell).backgroundColor") == "rgb(238, 238, 238)"
         assert (
             page.locator("table.consensus").evaluate("t => getComputedStyle(t).borderCollapse") == "collapse"
