@@ -11,7 +11,7 @@ import pytest
 
 from tests.interop.interop_node import NodeClient
 from tests.interop.interop_peers import HEAD_MEX, PPT, Peers
-from tests.support.server import LiveServer
+from tests.support.server import LiveServer, demo_server
 
 pytestmark = pytest.mark.node
 
@@ -22,22 +22,12 @@ ACCESS_TOKEN_SECONDS = "2"
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """The demo server, checking open connections' credentials every 0.2 s, minting 2-second access tokens."""
-    workdir = tmp_path_factory.mktemp("revocation")
-    server = LiveServer(
-        f"sqlite:///{workdir / 'consenso.db'}",
-        workdir,
-        {
-            "CONSENSO_CREDENTIAL_CHECK_SECONDS": CHECK_SECONDS,
-            "CONSENSO_ACCESS_TOKEN_SECONDS": ACCESS_TOKEN_SECONDS,
-        },
-    )
-    server.cli("db", "upgrade")
-    server.cli("demo")
-    server.start()
-    try:
+    env = {
+        "CONSENSO_CREDENTIAL_CHECK_SECONDS": CHECK_SECONDS,
+        "CONSENSO_ACCESS_TOKEN_SECONDS": ACCESS_TOKEN_SECONDS,
+    }
+    with demo_server(tmp_path_factory.mktemp("revocation"), env) as server:
         yield server
-    finally:
-        server.stop()
 
 
 def paragraph_texts(peers: Peers) -> list[str]:
