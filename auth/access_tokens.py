@@ -13,10 +13,9 @@ ends the access tokens it minted too.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 
 from joserfc import jwt
 from joserfc.errors import ClaimError, JoseError
@@ -24,14 +23,23 @@ from joserfc.jwk import GuestProtocol, OKPKey
 from joserfc.jws import JWSRegistry
 from sqlalchemy.orm import Session
 
-from auth.credentials import script_token_live, script_token_owner, session_live, session_owner
-from auth.keys import ALGORITHM, signing_key, verification_key
+from auth.credentials import (
+    credential_standing,
+    script_token_live,
+    script_token_owner,
+    session_live,
+    session_owner,
+)
+from auth.endings import Credential, CredentialKind, Standing
+from auth.keys import ALGORITHM, VERIFY_AFTER_RETIREMENT, signing_key, verification_key
 from auth.principal import Principal
 from drafting.clock import utcnow
 from drafting.models import User
 
 DEFAULT_ISSUER = "urn:consenso"
 DEFAULT_TTL = timedelta(minutes=5)
+# A retired signing key still verifies this long (auth/keys.py), so no token may outlive it.
+LONGEST_TTL = VERIFY_AFTER_RETIREMENT
 LEEWAY_SECONDS = 30
 # Only our own algorithm: a token claiming "none", HS256 or RS256 is refused before any key is used.
 _REGISTRY = JWSRegistry(algorithms=[ALGORITHM])
@@ -51,13 +59,6 @@ class InvalidAccessToken(AccessTokenError):
         self.claim = claim
 
 
-class Minter(StrEnum):
-    """What kind of credential minted an access token."""
-
-    SCRIPT_TOKEN = "tok"
-    SESSION = "ses"
-
-
 @dataclass(frozen=True)
 class TokenSettings:
     issuer: str = DEFAULT_ISSUER
@@ -67,20 +68,17 @@ class TokenSettings:
     def audience(self) -> str:
         return self.issuer + ":api" if self.issuer.startswith("urn:") else self.issuer.rstrip("/") + "/api"
 
-    @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> TokenSettings:
-        """CONSENSO_TOKEN_ISSUER (default urn:consenso; the public URL in production) and
-        CONSENSO_ACCESS_TOKEN_SECONDS (default 300)."""
-        issuer = env.get("CONSENSO_TOKEN_ISSUER") or DEFAULT_ISSUER
-        raw = env.get("CONSENSO_ACCESS_TOKEN_SECONDS") or ""
-        seconds = int(raw) if raw.isdigit() and int(raw) > 0 else int(DEFAULT_TTL.total_seconds())
-        return cls(issuer=issuer, ttl=timedelta(seconds=seconds))
+    def __post_init__(self) -> None:
+        if not self.issuer.startswith(("urn:", "https://", "http://")):
+            raise ValueError(f"the issuer must be a urn: or an http(s) URL, not {self.issuer!r}")
+        if not timedelta(0) < self.ttl <= LONGEST_TTL:
+            raise ValueError(f"access tokens live between 1 and {int(LONGEST_TTL.total_seconds())} seconds")
 
 
 @dataclass(frozen=True)
 class AccessClaims:
     user_id: int
-    minter: Minter
+    minter: CredentialKind
     minter_id: int
     jti: str
     expires_at: datetime
@@ -94,7 +92,7 @@ def encode_access_token(
     key: OKPKey,
     *,
     user_id: int,
-    minter: Minter,
+    minter: CredentialKind,
     minter_id: int,
     settings: TokenSettings,
     now: datetime,
@@ -158,7 +156,7 @@ def decode_access_token(
         raise InvalidAccessToken("jti", "access token refused: its jti is too short to be ours")
     kind, _, number = str(claims["cred"]).partition(":")
     try:
-        minter, minter_id, user_id = Minter(kind), int(number), int(claims["sub"])
+        minter, minter_id, user_id = CredentialKind(kind), int(number), int(claims["sub"])
     except ValueError as exc:
         raise InvalidAccessToken("cred", "access token refused: it names no credential of ours") from exc
     return AccessClaims(user_id, minter, minter_id, claims["jti"], datetime.fromtimestamp(exp, UTC))
@@ -167,7 +165,7 @@ def decode_access_token(
 def mint_access_token(
     session: Session,
     user_id: int,
-    minter: Minter,
+    minter: CredentialKind,
     minter_id: int,
     settings: TokenSettings,
     now: datetime | None = None,
@@ -187,7 +185,7 @@ def read_access_token(
     claims = decode_access_token(token, lambda kid: verification_key(session, kid, now), settings, now)
     live: Callable[[Session, int], bool]
     owner: Callable[[Session, int], int | None]
-    if claims.minter is Minter.SCRIPT_TOKEN:
+    if claims.minter is CredentialKind.SCRIPT_TOKEN:
         live, owner = script_token_live, script_token_owner
     else:
         live, owner = session_live, session_owner
@@ -196,14 +194,23 @@ def read_access_token(
     return claims
 
 
-def principal_for_access_token(
+def access_token_standing(
     session: Session, token: str, settings: TokenSettings, now: datetime | None = None
-) -> Principal | None:
+) -> Standing | None:
+    """What a valid access token lets in: its minter's standing, ending no later than the token; else None."""
     try:
         claims = read_access_token(session, token, settings, now)
     except AccessTokenError:
         return None
-    user = session.get(User, claims.user_id)
-    if user is None or not user.active:
+    standing = credential_standing(session, Credential(claims.minter, claims.minter_id))
+    if standing is None or standing.user_id != claims.user_id:
         return None
-    return Principal.of(user)
+    return standing.until(claims.expires_at)
+
+
+def principal_for_access_token(
+    session: Session, token: str, settings: TokenSettings, now: datetime | None = None
+) -> Principal | None:
+    standing = access_token_standing(session, token, settings, now)
+    user = session.get(User, standing.user_id) if standing is not None else None
+    return Principal.of(user) if user is not None else None

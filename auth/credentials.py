@@ -1,19 +1,22 @@
 """Opaque credentials: long-lived script tokens and browser sessions.
 
 Only a SHA-256 hash of each secret is stored, so a copy of the database lets nobody sign in. Both kinds
-are listable and revocable by their owner; revoking never deletes, so the audit trail keeps them.
+are listable and revocable by their owner; revoking never deletes, so the audit trail keeps them. Every
+revocation notes its ending in the transaction (auth/endings.py), so what the credential opened closes.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import CompoundSelect, Row, Select, String, literal_column, select, union_all, update
 from sqlalchemy.orm import Session
 
+from auth.endings import Credential, CredentialKind, Ending, EndReason, Standing, note_ending
 from auth.principal import Principal
 from auth.tables import ScriptToken
 from auth.tables import Session as BrowserSession
@@ -98,12 +101,16 @@ def script_token_owner(session: Session, token_id: int) -> int | None:
 
 def revoke_script_token(session: Session, token_id: int) -> bool:
     """Revoke one script token; False if there is no such token or it was already revoked."""
-    result = session.execute(
+    owner = session.scalar(
         update(ScriptToken)
         .where(ScriptToken.id == token_id, ScriptToken.revoked_at.is_(None))
         .values(revoked_at=utcnow())
+        .returning(ScriptToken.user_id)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    if owner is None:
+        return False
+    note_ending(session, Ending(EndReason.REVOKED, owner, Credential(CredentialKind.SCRIPT_TOKEN, token_id)))
+    return True
 
 
 def script_token_live(session: Session, token_id: int) -> bool:
@@ -176,12 +183,16 @@ def session_owner(session: Session, session_id: int) -> int | None:
 
 
 def revoke_session(session: Session, session_id: int) -> bool:
-    result = session.execute(
+    owner = session.scalar(
         update(BrowserSession)
         .where(BrowserSession.id == session_id, BrowserSession.revoked_at.is_(None))
         .values(revoked_at=utcnow())
+        .returning(BrowserSession.user_id)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    if owner is None:
+        return False
+    note_ending(session, Ending(EndReason.REVOKED, owner, Credential(CredentialKind.SESSION, session_id)))
+    return True
 
 
 def revoke_user_credentials(session: Session, user_id: int) -> int:
@@ -197,12 +208,96 @@ def revoke_user_credentials(session: Session, user_id: int) -> int:
         .where(ScriptToken.user_id == user_id, ScriptToken.revoked_at.is_(None))
         .values(revoked_at=now)
     )
+    note_ending(session, Ending(EndReason.REVOKED, user_id))
     return int(closed.rowcount + revoked.rowcount)  # type: ignore[attr-defined]
 
 
 def close_session(session: Session, secret: str) -> None:
-    session.execute(
+    """Sign out: end the session whose cookie is `secret`, if it is open."""
+    closed = session.execute(
         update(BrowserSession)
         .where(BrowserSession.session_hash == _hash(secret), BrowserSession.revoked_at.is_(None))
         .values(revoked_at=utcnow())
-    )
+        .returning(BrowserSession.id, BrowserSession.user_id)
+    ).first()
+    if closed is not None:
+        credential = Credential(CredentialKind.SESSION, closed.id)
+        note_ending(session, Ending(EndReason.SIGNED_OUT, closed.user_id, credential))
+
+
+# -- what open connections stand on ---------------------------------------------------------------------
+
+CHECKED_AT_ONCE = 500  # credentials per query: well below every database's limit on bound parameters
+
+
+def standing_of(row: ScriptToken | BrowserSession) -> Standing:
+    kind = CredentialKind.SCRIPT_TOKEN if isinstance(row, ScriptToken) else CredentialKind.SESSION
+    return Standing.of(row.user, Credential(kind, row.id), _aware(row.expires_at))
+
+
+def credential_standing(session: Session, credential: Credential) -> Standing | None:
+    """The standing of a stored credential that is live and whose user is active, else None."""
+    row: ScriptToken | BrowserSession | None
+    if credential.kind is CredentialKind.SCRIPT_TOKEN:
+        row = session.get(ScriptToken, credential.id)
+    else:
+        row = session.get(BrowserSession, credential.id)
+    if row is None or not row.user.active or not _live(row.revoked_at, row.expires_at, utcnow()):
+        return None
+    return standing_of(row)
+
+
+def ended_standings(
+    session: Session, standings: Collection[Standing], now: datetime | None = None
+) -> dict[Standing, EndReason]:
+    """Which of `standings` no longer stand, and why: one query for every CHECKED_AT_ONCE of them."""
+    now = now or utcnow()
+    ended = {s: EndReason.EXPIRED for s in standings if s.expires_at is not None and s.expires_at <= now}
+    rest = [s for s in standings if s not in ended]
+    for start in range(0, len(rest), CHECKED_AT_ONCE):
+        chunk = rest[start : start + CHECKED_AT_ONCE]
+        rows = {(row.kind, row.id): row for row in session.execute(_standing_query(chunk))}
+        for standing in chunk:
+            row = rows.get((standing.credential.kind.value, standing.credential.id))
+            reason = _why_ended(standing, row, now)
+            if reason is not None:
+                ended[standing] = reason
+    return ended
+
+
+_Rows = tuple[object, ...]
+
+
+def _standing_query(standings: Collection[Standing]) -> CompoundSelect[*_Rows]:
+    def of(table: type[ScriptToken] | type[BrowserSession], kind: CredentialKind) -> Select[*_Rows]:
+        ids = [s.credential.id for s in standings if s.credential.kind is kind]
+        return (
+            select(
+                # A constant of our own enum, not a parameter: PostgreSQL cannot type a bare one in a UNION.
+                literal_column(f"'{kind.value}'", String).label("kind"),
+                table.id,
+                table.user_id,
+                table.revoked_at,
+                table.expires_at,
+                User.active,
+                User.role,
+                User.delegation_id,
+            )
+            .join(User, User.id == table.user_id)
+            .where(table.id.in_(ids))
+        )
+
+    return union_all(of(ScriptToken, CredentialKind.SCRIPT_TOKEN), of(BrowserSession, CredentialKind.SESSION))
+
+
+def _why_ended(standing: Standing, row: Row[*_Rows] | None, now: datetime) -> EndReason | None:
+    if row is None or row.user_id != standing.user_id or row.revoked_at is not None:
+        return EndReason.REVOKED
+    if not row.active:
+        return EndReason.ACCOUNT_DISABLED
+    expires = _aware(row.expires_at)
+    if expires is not None and expires <= now:
+        return EndReason.EXPIRED
+    if (row.role, row.delegation_id) != (standing.role, standing.delegation_id):
+        return EndReason.ACCOUNT_CHANGED
+    return None

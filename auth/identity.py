@@ -11,7 +11,6 @@ Everyone else is refused with one message that does not tell whether an account 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -49,14 +48,14 @@ class FirstAdmin:
     subject: str
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> FirstAdmin | None:
-        """CONSENSO_FIRST_ADMIN="ISSUER SUBJECT" (one space between them)."""
-        raw = env.get("CONSENSO_FIRST_ADMIN", "").strip()
+    def parse(cls, raw: str) -> FirstAdmin | None:
+        """ "ISSUER SUBJECT" (CONSENSO_FIRST_ADMIN), one space between them; None if empty."""
+        raw = raw.strip()
         if not raw:
             return None
         issuer, _, subject = raw.partition(" ")
-        if not issuer or not subject.strip():
-            raise ValueError('CONSENSO_FIRST_ADMIN must be "ISSUER SUBJECT"')
+        if not issuer.startswith(("https://", "http://")) or not subject.strip() or " " in subject.strip():
+            raise ValueError("it must be the identity provider's issuer URL, one space, and the subject")
         return cls(issuer, subject.strip())
 
 

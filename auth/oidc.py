@@ -62,6 +62,9 @@ class OidcConfigError(ValueError):
     pass
 
 
+DISCOVERY_SUFFIX = "/.well-known/openid-configuration"
+
+
 @dataclass(frozen=True)
 class ProviderConfig:
     """One identity provider, from CONSENSO_OIDC_PROVIDERS."""
@@ -77,33 +80,56 @@ class ProviderConfig:
     # A verified e-mail may link a first sign-in to a user an administrator added by e-mail.
     link_by_email: bool = False
 
+    @property
+    def issuer(self) -> str:
+        """The issuer its discovery document must name (OpenID Connect Discovery 4.3)."""
+        return self.discovery_url.removesuffix(DISCOVERY_SUFFIX).rstrip("/")
 
-def providers_from_env(env: Mapping[str, str]) -> dict[str, ProviderConfig]:
-    """CONSENSO_OIDC_PROVIDERS: a JSON list of {name, discovery_url, client_id, client_secret, ...}."""
-    raw = env.get("CONSENSO_OIDC_PROVIDERS", "").strip()
-    if not raw:
+
+_TEXT_FIELDS = ("name", "discovery_url", "client_id", "client_secret", "title", "scope")
+_FLAG_FIELDS = ("prefill_roles", "link_by_email")
+
+
+def parse_providers(raw: str) -> dict[str, ProviderConfig]:
+    """The identity providers of a JSON list of {name, discovery_url, client_id, client_secret, ...}
+    (CONSENSO_OIDC_PROVIDERS); OidcConfigError says what is wrong, never a secret."""
+    if not raw.strip():
         return {}
     try:
         entries = json.loads(raw)
     except ValueError as exc:
-        raise OidcConfigError(f"CONSENSO_OIDC_PROVIDERS is not JSON: {exc}") from exc
+        raise OidcConfigError(f"it is not JSON ({exc})") from exc
     if not isinstance(entries, list):
-        raise OidcConfigError("CONSENSO_OIDC_PROVIDERS must be a JSON list of providers")
+        raise OidcConfigError("it must be a JSON list of providers")
     providers: dict[str, ProviderConfig] = {}
     for entry in entries:
-        if not isinstance(entry, dict):
-            raise OidcConfigError("each CONSENSO_OIDC_PROVIDERS entry must be an object")
-        missing = [k for k in ("name", "discovery_url", "client_id", "client_secret") if not entry.get(k)]
-        if missing:
-            raise OidcConfigError(f"an identity provider lacks {', '.join(missing)}")
-        unknown = set(entry) - set(ProviderConfig.__dataclass_fields__)
-        if unknown:
-            raise OidcConfigError(f"unknown identity provider settings: {', '.join(sorted(unknown))}")
-        name = str(entry["name"])
-        if not name.replace("-", "").replace("_", "").isalnum() or name in providers:
-            raise OidcConfigError(f"identity provider names must be unique words, not {name!r}")
-        providers[name] = ProviderConfig(**entry)
+        config = _provider(entry)
+        if config.name in providers:
+            raise OidcConfigError(f"two identity providers are named {config.name!r}")
+        providers[config.name] = config
     return providers
+
+
+def _provider(entry: object) -> ProviderConfig:
+    if not isinstance(entry, dict):
+        raise OidcConfigError("each entry must be an object")
+    missing = [k for k in ("name", "discovery_url", "client_id", "client_secret") if not entry.get(k)]
+    if missing:
+        raise OidcConfigError(f"an identity provider lacks {', '.join(missing)}")
+    unknown = set(entry) - set(ProviderConfig.__dataclass_fields__)
+    if unknown:
+        raise OidcConfigError(f"unknown identity provider settings: {', '.join(sorted(unknown))}")
+    wrong = [k for k in _TEXT_FIELDS if k in entry and not isinstance(entry[k], str)]
+    wrong += [k for k in _FLAG_FIELDS if k in entry and not isinstance(entry[k], bool)]
+    if wrong:
+        raise OidcConfigError(f"{', '.join(wrong)} must be strings, and true or false for flags")
+    name = entry["name"]
+    if not name.replace("-", "").replace("_", "").isalnum():
+        raise OidcConfigError(f"identity provider names are words (letters, digits, - and _), not {name!r}")
+    url = entry["discovery_url"]
+    if not url.startswith(("https://", "http://")) or not url.endswith(DISCOVERY_SUFFIX):
+        raise OidcConfigError(f"discovery_url of {name!r} must be the issuer's URL + {DISCOVERY_SUFFIX}")
+    return ProviderConfig(**entry)
 
 
 @dataclass(frozen=True)
@@ -134,7 +160,7 @@ class ProviderMetadata:
         except KeyError as exc:
             raise ProviderUnavailable(f"the identity provider's discovery lacks {exc}") from exc
         # OpenID Connect Discovery 4.3: the issuer must be the URL the document was found under.
-        if discovery_url.removesuffix("/.well-known/openid-configuration").rstrip("/") != issuer.rstrip("/"):
+        if discovery_url.removesuffix(DISCOVERY_SUFFIX).rstrip("/") != issuer.rstrip("/"):
             raise ProviderUnavailable("the identity provider's discovery names another issuer")
         if not metadata.algorithms:
             raise ProviderUnavailable("the identity provider signs ID tokens with no algorithm we accept")

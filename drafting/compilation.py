@@ -4,7 +4,8 @@ The compilation shows, for each paragraph, its current text, then every delegati
 amendment as attributed insertions and deletions against it (delegations proposing the same change
 grouped: "MEX, CRI: add 'regular' after 'safe'"), and the tally of stances. The consensus matrix is
 paragraphs × delegations coloured by stance, sorted by how far each paragraph is from consensus.
-Both are pure functions of values; HTML escapes every piece of text.
+Both are pure functions of values; HTML escapes every piece of text, and styles come from STYLESHEET
+(static/compilation.css) through class names.
 """
 
 from __future__ import annotations
@@ -22,13 +23,8 @@ from drafting.textdiff import Change, describe, to_html
 TALLIED = (Stance.SUPPORT, Stance.AMEND, Stance.OPPOSE, Stance.RESERVATION)
 # How far one delegation's stance keeps a paragraph from consensus (silence does not).
 DISTANCE = {Stance.SUPPORT: 0, Stance.NONE: 0, Stance.AMEND: 1, Stance.RESERVATION: 2, Stance.OPPOSE: 3}
-COLOURS = {
-    Stance.SUPPORT: "#b7e1a1",
-    Stance.AMEND: "#ffe08a",
-    Stance.RESERVATION: "#ffb870",
-    Stance.OPPOSE: "#f28b82",
-    Stance.NONE: "#eeeeee",
-}
+# The pages' styles: a stylesheet, never inline (the service's CSP allows styles from itself only).
+STYLESHEET = "/static/compilation.css"
 
 
 @dataclass(frozen=True)
@@ -153,8 +149,7 @@ def compilation_html(title: str, compiled: Sequence[CompiledParagraph]) -> str:
         "<!doctype html>",
         '<html lang="en"><head><meta charset="utf-8">',
         f"<title>{e(title)} — compilation text</title>",
-        "<style>ins{background:#d4f7d4}del{background:#fadadd}.by{font-weight:bold}"
-        ".tally{color:#555}.stale{color:#a00}</style></head><body>",
+        f'<link rel="stylesheet" href="{STYLESHEET}"></head><body>',
         f'<article class="compilation"><h1>{e(title)}</h1>',
     ]
     for item in compiled:
@@ -242,7 +237,7 @@ def matrix_html(title: str, rows: Sequence[MatrixRow], delegations: Sequence[str
         "<!doctype html>",
         '<html lang="en"><head><meta charset="utf-8">',
         f"<title>{e(title)} — consensus matrix</title>",
-        "<style>td,th{padding:2px 6px;border:1px solid #ccc}table{border-collapse:collapse}</style>",
+        f'<link rel="stylesheet" href="{STYLESHEET}">',
         f"</head><body><h1>{e(title)}</h1>",
         f'<table class="consensus"><thead><tr><th>paragraph</th><th>distance</th>{head}</tr></thead><tbody>',
     ]
@@ -251,8 +246,8 @@ def matrix_html(title: str, rows: Sequence[MatrixRow], delegations: Sequence[str
         for code in delegations:
             stance = row.stances.get(code, Stance.NONE)
             cells.append(
-                f'<td class="{stance.value}" style="background:{COLOURS[stance]}" '
-                f'title="{e(code, quote=True)}: {stance.value}">{e(stance.value)}</td>'
+                f'<td class="stance {stance.value}" title="{e(code, quote=True)}: {stance.value}">'
+                f"{e(stance.value)}</td>"
             )
         label = e(row.paragraph.label or row.paragraph.id)
         parts.append(f"<tr><th>{label}</th><td>{row.distance}</td>{''.join(cells)}</tr>")

@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from auth.endings import EndReason
 from drafting.errors import (
     AlreadyExists,
     Conflict,
@@ -41,6 +42,9 @@ CLOSE_POLICY = 1008
 CLOSE_INVALID_PAYLOAD = 1007
 CLOSE_TOO_BIG = 1009
 CLOSE_SERVER_ERROR = 1011
+# The credential a socket was opened with ended. y-websocket does not reconnect on 4400-4499.
+CLOSE_CREDENTIAL_ENDED = 4401  # signed out, revoked, expired, account disabled: sign in again
+CLOSE_ACCESS_CHANGED = 4403  # the account's role or delegation changed: open the document again
 
 
 class RequestError(Fault):
@@ -114,6 +118,10 @@ STATUS_MEANINGS = {
 }
 
 SERVER_FAILED = "the server failed to answer this request: try again, and tell the Secretariat if it persists"
+
+
+def ending_close_code(reason: EndReason) -> int:
+    return CLOSE_ACCESS_CHANGED if reason is EndReason.ACCOUNT_CHANGED else CLOSE_CREDENTIAL_ENDED
 
 
 def http_status(exc: Exception) -> int:

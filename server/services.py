@@ -1,10 +1,11 @@
 """What the web layer holds for the life of the process: settings, database, committer, rooms, live
-notices and the consensus workflow with its silence clock."""
+notices, the consensus workflow with its silence clock, and the watch that ends open connections whose
+credential ended."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TypeVar
@@ -12,12 +13,16 @@ from typing import TypeVar
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from auth.credentials import ended_standings
+from auth.endings import Ending, EndReason, Standing, noted_endings
+from drafting.clock import utcnow
 from drafting.database import make_engine
 from drafting.store import Store
 from server.consensus.clock import SilenceClock
 from server.consensus.workflow import ConsensusWorkflow
 from server.notices import Notices
 from server.settings import Settings
+from server.signin.watch import EndingsChannel, InProcessEndings, Watch
 from server.sync.committer import Committer
 from server.sync.rooms import Rooms
 
@@ -29,7 +34,9 @@ class Services:
     settings: Settings
     engine: Engine
     store: Store
-    notices: Notices = field(default_factory=Notices)
+    endings: EndingsChannel
+    watch: Watch
+    notices: Notices
     committer: Committer | None = None
     rooms: Rooms | None = None
     consensus: ConsensusWorkflow = field(init=False)
@@ -48,7 +55,15 @@ class Services:
     @classmethod
     def create(cls, settings: Settings) -> Services:
         engine = make_engine(settings.database_url, synchronous=settings.sqlite_synchronous)
-        return cls(settings=settings, engine=engine, store=Store(engine))
+
+        async def check(standings: Collection[Standing]) -> dict[Standing, EndReason]:
+            now = utcnow()
+            return await services.in_session(lambda session: ended_standings(session, standings, now))
+
+        endings = InProcessEndings()
+        watch = Watch(endings, check, interval=settings.credential_check_seconds)
+        services = cls(settings, engine, Store(engine), endings, watch, Notices(watch))
+        return services
 
     async def start(self) -> None:
         self.committer = Committer(self.store)
@@ -62,8 +77,10 @@ class Services:
             on_open=self.consensus.realign,
         )
         await self.silence_clock.start()
+        self.watch.start()
 
     async def stop(self) -> None:
+        await self.watch.stop()
         await self.silence_clock.stop()
         if self.committer is not None:
             await self.committer.stop()
@@ -73,10 +90,16 @@ class Services:
         self.engine.dispose()
 
     async def in_session(self, work: Callable[[Session], T]) -> T:
-        """Run `work` in a database transaction on a worker thread; commit if it returns."""
+        """Run `work` in a database transaction on a worker thread; commit if it returns. The credential
+        endings it noted (auth/endings.py) are published once it has committed."""
 
-        def run() -> T:
-            with Session(self.engine, expire_on_commit=False) as session, session.begin():
-                return work(session)
+        def run() -> tuple[T, list[Ending]]:
+            with Session(self.engine, expire_on_commit=False) as session:
+                with session.begin():
+                    result = work(session)
+                return result, noted_endings(session)
 
-        return await asyncio.to_thread(run)
+        result, endings = await asyncio.to_thread(run)
+        for ending in endings:
+            self.endings.publish(ending)
+        return result

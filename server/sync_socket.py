@@ -1,7 +1,9 @@
 """The sync socket, /sync/{document_id}: y-protocols over WebSocket, one message per frame.
 
 Authentication and the policy are asked before the socket is accepted (a refusal is an HTTP 403). After
-that, bad input closes only the offending socket, with the close code that fits, and a logged reason.
+that, bad input closes only the offending socket, with the close code that fits, and a logged reason; so
+does the end of the credential it was opened with (server/signin/watch.py), after which nothing it sends
+is applied.
 """
 
 from __future__ import annotations
@@ -15,10 +17,10 @@ from auth.policy import Action, authorize
 from drafting.errors import DraftingError, NotFound
 from drafting.guard import Rights
 from server.api.schema import MAX_ID
-from server.errors import CLOSE_POLICY, CLOSE_TOO_BIG, CLOSE_UNSUPPORTED, close_code
+from server.errors import CLOSE_POLICY, CLOSE_TOO_BIG, CLOSE_UNSUPPORTED, close_code, ending_close_code
 from server.scopes import document_scope
 from server.services import Services
-from server.signin.identify import identify
+from server.signin.identify import identify_caller
 from server.sync.peer import Peer
 from server.sync.protocol import (
     AuthMessage,
@@ -47,9 +49,10 @@ async def sync_endpoint(websocket: WebSocket) -> None:
     assert rooms is not None
     try:
         document_id = document_id_of(str(websocket.path_params["document_id"]))
-        principal = await identify(websocket, services, websocket=True)
-        if principal is None:
+        caller = await identify_caller(websocket, services, websocket=True)
+        if caller is None:
             raise PermissionError("sign in first: no valid session or bearer token")
+        principal = caller.principal
         scope = await services.in_session(lambda session: document_scope(session, document_id))
         decision = authorize(principal, Action.READ, scope)
         if not decision:
@@ -71,11 +74,13 @@ async def sync_endpoint(websocket: WebSocket) -> None:
         queue_limit=services.settings.send_queue_messages,
         keepalive_seconds=services.settings.keepalive_seconds,
     )
+    hold = services.watch.hold(caller.standing, lambda end: peer.close(ending_close_code(end), end.message))
     peer.start()
     room.join(peer)
     try:
         await _receive(websocket, room, peer, services.settings.max_message_bytes)
     finally:
+        services.watch.release(hold)
         room.leave(peer)
         await peer.stop()
         rooms.left(room)
@@ -87,8 +92,8 @@ async def _receive(websocket: WebSocket, room: Room, peer: Peer, limit: int) -> 
             message = await websocket.receive()
         except WebSocketDisconnect:
             return
-        if message["type"] == "websocket.disconnect":
-            return
+        if message["type"] == "websocket.disconnect" or peer.closed:
+            return  # closed while the frame was on its way: it is not applied
         frame = message.get("bytes")
         if frame is None:
             await _close(websocket, peer, CLOSE_UNSUPPORTED, "binary y-protocols frames only")

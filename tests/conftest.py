@@ -10,7 +10,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import OperationalError
 
 from drafting.database import make_engine, upgrade
-from tests.support.server import LiveServer
+from tests.support.server import LiveServer, demo_server
 
 IN_CI = os.environ.get("CI") == "true"
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -67,11 +67,5 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
 @pytest.fixture
 def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     """A real server on a free port with an SQLite database, migrated, demo loaded, demo sign-in on."""
-    server = LiveServer(f"sqlite:///{tmp_path / 'consenso.db'}", tmp_path)
-    server.cli("db", "upgrade")
-    server.cli("demo")
-    server.start()
-    try:
+    with demo_server(tmp_path) as server:
         yield server
-    finally:
-        server.stop()

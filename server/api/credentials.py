@@ -1,20 +1,20 @@
 """REST for who is calling and their credentials: the caller, their sessions and script tokens, access tokens,
 signing out, and the public keys that verify access tokens.
 
-Revoking a session or a credential closes the owner's open sync sockets: what they opened with it must
-not outlive it. Another's session or token answers as a missing one does (404): its id tells nothing.
+Revoking a session or a credential closes the sync sockets and event streams opened with it: auth notes
+the ending in the transaction (server/signin/watch.py). Another's session or token answers as a missing
+one does (404): its id tells nothing.
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
 from starlette.responses import JSONResponse, Response
 
-from auth.access_tokens import Minter, mint_access_token
+from auth.access_tokens import mint_access_token
 from auth.credentials import (
     CredentialInfo,
     close_session,
@@ -26,6 +26,7 @@ from auth.credentials import (
     session_owner,
     sessions_of,
 )
+from auth.endings import CredentialKind
 from auth.keys import public_jwks
 from auth.policy import Action, authorize
 from drafting.errors import NotFound
@@ -35,10 +36,7 @@ from server.api.pipeline import Call, endpoint, require
 from server.api.schema import ANY_OBJECT, BOOLEAN, INTEGER, STRING, Id, array, enum, nullable, obj
 from server.errors import PolicyRefusal
 from server.security import csrf
-from server.services import Services
-from server.signin.identify import SESSION_COOKIE, token_settings
-
-log = logging.getLogger(__name__)
+from server.signin.identify import SESSION_COOKIE
 
 ME = obj(
     id=INTEGER,
@@ -85,13 +83,6 @@ def _described(info: CredentialInfo, current_id: int | None = None) -> dict[str,
             "current": info.id == current_id,
         }
     return described
-
-
-def disconnect_user(services: Services, user_id: int) -> None:
-    """Close the user's open sync sockets in this process."""
-    if services.rooms is not None:
-        closed = services.rooms.disconnect_user(user_id)
-        log.info("closed %d sync sockets of user %d after a revocation", closed, user_id)
 
 
 @endpoint(
@@ -141,7 +132,7 @@ async def jwks(call: Call) -> Response:
 async def list_sessions(call: Call) -> list[dict[str, Any]]:
     caller = call.caller
     assert caller is not None
-    current = caller.credential_id if caller.minter is Minter.SESSION else None
+    current = caller.credential_id if caller.minter is CredentialKind.SESSION else None
     infos = await call.read(lambda session: sessions_of(session, caller.principal.user_id))
     return [_described(info, current) for info in infos]
 
@@ -165,7 +156,6 @@ async def delete_session(call: Call) -> None:
 
     if not await call.read(work):
         raise NotFound("session", session_id)
-    disconnect_user(call.services, user_id)
 
 
 @endpoint(
@@ -198,7 +188,7 @@ async def create_access_token(call: Call) -> Response:
     assert caller is not None
     if caller.minter is None or caller.credential_id is None:
         raise PolicyRefusal("an access token cannot mint another: use your script token", code="no_minting")
-    settings = token_settings()
+    settings = call.services.settings.tokens
     minter, minter_id, user_id = caller.minter, caller.credential_id, caller.principal.user_id
     token = await call.read(lambda session: mint_access_token(session, user_id, minter, minter_id, settings))
     return JSONResponse(
@@ -222,7 +212,6 @@ async def delete_token(call: Call) -> None:
     if owner is None or (owner != principal.user_id and not authorize(principal, Action.MANAGE_USERS)):
         raise NotFound("script token", token_id)  # another's token is not confirmed to exist
     await call.read(lambda session: revoke_script_token(session, token_id))
-    disconnect_user(call.services, owner)
 
 
 @endpoint(
@@ -243,7 +232,6 @@ async def revoke_user(call: Call) -> None:
 
     if not await call.read(work):
         raise NotFound("user", user_id)
-    disconnect_user(call.services, user_id)
 
 
 endpoints = [

@@ -23,10 +23,12 @@ from server.api.schema import STRING
 )
 async def document_events(call: Call) -> StreamingResponse:
     services, document_id, principal = call.services, call.document_id, call.principal
+    caller = call.caller
+    assert caller is not None
 
     async def stream() -> AsyncIterator[str]:
         yield ": connected\n\n"
-        async for notice in services.notices.listen(document_id, principal):
+        async for notice in services.notices.listen(document_id, principal, caller.standing):
             if notice is None:
                 yield ": keepalive\n\n"
             else:

@@ -4,16 +4,17 @@ Authorization header, never in a query string."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
-from auth.access_tokens import Minter, TokenSettings, looks_like_jwt, principal_for_access_token
-from auth.credentials import SESSION_TTL, TOKEN_PREFIX, script_token_row, session_row
+from auth.access_tokens import TokenSettings, access_token_standing, looks_like_jwt
+from auth.credentials import SESSION_TTL, TOKEN_PREFIX, script_token_row, session_row, standing_of
+from auth.endings import CredentialKind, Standing
 from auth.principal import Principal
+from drafting.models import User
 from server.services import Services
 from server.settings import Settings
 
@@ -22,16 +23,22 @@ SESSION_COOKIE = "consenso_session"
 
 @dataclass(frozen=True)
 class Caller:
-    """A principal and the credential it came with. `minter` is None for an access token, which
-    may not mint another (a stolen one would otherwise live forever)."""
+    """A principal and what it came with: the standing of its stored credential (for an access token, the
+    one that minted it) and whether it came with an access token."""
 
     principal: Principal
-    minter: Minter | None
-    credential_id: int | None
+    standing: Standing
+    by_access_token: bool = False
 
+    @property
+    def minter(self) -> CredentialKind | None:
+        """The credential that may mint an access token for this caller: None for an access token, which
+        may not mint another (a stolen one would otherwise live forever)."""
+        return None if self.by_access_token else self.standing.credential.kind
 
-def token_settings() -> TokenSettings:
-    return TokenSettings.from_env(os.environ)
+    @property
+    def credential_id(self) -> int | None:
+        return None if self.by_access_token else self.standing.credential.id
 
 
 def bearer_token(connection: HTTPConnection) -> str | None:
@@ -47,19 +54,22 @@ def origin_allowed(connection: HTTPConnection, services: Services) -> bool:
     return origin is not None and origin.rstrip("/") in services.settings.allowed_origins
 
 
-def _by_token(session: Session, token: str) -> Caller | None:
+def _by_token(session: Session, token: str, settings: TokenSettings) -> Caller | None:
     if token.startswith(TOKEN_PREFIX):
         row = script_token_row(session, token)
-        return Caller(Principal.of(row.user), Minter.SCRIPT_TOKEN, row.id) if row is not None else None
+        return Caller(Principal.of(row.user), standing_of(row)) if row is not None else None
     if looks_like_jwt(token):
-        principal = principal_for_access_token(session, token, token_settings())
-        return Caller(principal, None, None) if principal is not None else None
+        standing = access_token_standing(session, token, settings)
+        user = session.get(User, standing.user_id) if standing is not None else None
+        if standing is None or user is None:
+            return None
+        return Caller(Principal.of(user), standing, by_access_token=True)
     return None
 
 
 def _by_session(session: Session, secret: str) -> Caller | None:
     row = session_row(session, secret)
-    return Caller(Principal.of(row.user), Minter.SESSION, row.id) if row is not None else None
+    return Caller(Principal.of(row.user), standing_of(row)) if row is not None else None
 
 
 async def identify_caller(
@@ -69,7 +79,8 @@ async def identify_caller(
     allowed Origin (a page elsewhere could otherwise open sockets with the user's cookie)."""
     token = bearer_token(connection)
     if token is not None:
-        return await services.in_session(lambda session: _by_token(session, token))
+        tokens = services.settings.tokens
+        return await services.in_session(lambda session: _by_token(session, token, tokens))
     secret = connection.cookies.get(SESSION_COOKIE)
     if secret is None:
         return None

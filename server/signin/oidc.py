@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import html
 import logging
-import os
 
 from sqlalchemy.orm import Session
 from starlette.requests import Request
@@ -19,14 +18,13 @@ from starlette.routing import BaseRoute, Route
 
 from auth.credentials import close_session, open_session
 from auth.identity import (
-    FirstAdmin,
     NotRegistered,
     new_browser_secret,
     remember_sign_in,
     take_sign_in,
     user_for_identity,
 )
-from auth.oidc import OidcClient, ProviderUnavailable, SignInError, providers_from_env
+from auth.oidc import OidcClient, ProviderUnavailable, SignInError
 from server.api.pipeline import Call, endpoint, public, services_of
 from server.api.schema import STRING, array, obj
 from server.signin.identify import SESSION_COOKIE, set_session_cookie
@@ -42,7 +40,8 @@ def oidc_clients(request: Request) -> dict[str, OidcClient]:
     state = request.app.state
     clients: dict[str, OidcClient] | None = getattr(state, "oidc_clients", None)
     if clients is None:
-        clients = {name: OidcClient(config) for name, config in providers_from_env(os.environ).items()}
+        providers = services_of(request).settings.oidc_providers
+        clients = {name: OidcClient(config) for name, config in providers.items()}
         state.oidc_clients = clients
     return clients
 
@@ -55,7 +54,7 @@ def _client(request: Request) -> OidcClient:
 
 
 def _redirect_uri(request: Request, provider: str) -> str:
-    public_url = os.environ.get("CONSENSO_PUBLIC_URL", "").rstrip("/")
+    public_url = services_of(request).settings.public_url
     if public_url:
         return f"{public_url}/signin/{provider}/callback"
     return str(request.url_for("signin_callback", provider=provider))
@@ -142,7 +141,7 @@ async def callback(request: Request) -> Response:
                 "Start again.",
             )
         identity = await client.finish(dict(request.query_params), pending)
-        first_admin = FirstAdmin.from_env(os.environ)
+        first_admin = services.settings.first_admin
         old_secret = request.cookies.get(SESSION_COOKIE)
         user_agent = request.headers.get("user-agent")
 

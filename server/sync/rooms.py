@@ -13,9 +13,6 @@ from server.sync.room import Room
 
 log = logging.getLogger(__name__)
 
-# The y-websocket client stops reconnecting on application codes 4400-4499.
-CLOSE_REVOKED = 4401
-
 
 class Rooms:
     def __init__(
@@ -129,16 +126,6 @@ class Rooms:
         if room is not None:
             room.close()
             log.info("unloaded document %s", document_id)
-
-    def disconnect_user(self, user_id: int, reason: str = "your access was revoked; sign in again") -> int:
-        """Close every sync socket of a user whose session or account was revoked; returns how many."""
-        closed = 0
-        for room in list(self._rooms.values()):
-            for peer in list(room.peers):
-                if peer.principal.user_id == user_id:
-                    peer.close(CLOSE_REVOKED, reason)
-                    closed += 1
-        return closed
 
     async def checkpoint_all(self) -> None:
         """At shutdown: fold every open room's log, then wait for those checkpoints."""

@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 from auth.access_tokens import (
     InvalidAccessToken,
     MalformedAccessToken,
-    Minter,
     TokenSettings,
     decode_access_token,
     encode_access_token,
@@ -26,6 +25,7 @@ from auth.access_tokens import (
     read_access_token,
 )
 from auth.credentials import create_script_token, open_session, revoke_script_token, session_row
+from auth.endings import CredentialKind
 from auth.keys import signing_key
 from drafting.catalogue import add_user
 from drafting.kinds import Role
@@ -42,7 +42,7 @@ def keys(kid: str) -> OKPKey | None:
 
 def token(now: datetime = NOW, settings: TokenSettings = SETTINGS, key: OKPKey = KEY) -> str:
     return encode_access_token(
-        key, user_id=7, minter=Minter.SCRIPT_TOKEN, minter_id=3, settings=settings, now=now
+        key, user_id=7, minter=CredentialKind.SCRIPT_TOKEN, minter_id=3, settings=settings, now=now
     )
 
 
@@ -64,7 +64,7 @@ def forged(claims: dict[str, Any], header: dict[str, Any] | None = None, key: An
 
 def test_a_token_we_minted_reads_back() -> None:
     claims = decode_access_token(token(), keys, SETTINGS, NOW + timedelta(minutes=1))
-    assert (claims.user_id, claims.minter, claims.minter_id) == (7, Minter.SCRIPT_TOKEN, 3)
+    assert (claims.user_id, claims.minter, claims.minter_id) == (7, CredentialKind.SCRIPT_TOKEN, 3)
     assert len(claims.jti) >= 16
     assert claims.expires_at == NOW + timedelta(minutes=5)
 
@@ -165,7 +165,7 @@ def test_a_stored_key_signs_and_the_minting_credential_must_live(engine: Engine,
         assert owner is not None
         script = create_script_token(session, owner)
         row_id = session_row_id_of_script(session, script)
-        access = mint_access_token(session, user, Minter.SCRIPT_TOKEN, row_id, SETTINGS)
+        access = mint_access_token(session, user, CredentialKind.SCRIPT_TOKEN, row_id, SETTINGS)
         assert read_access_token(session, access, SETTINGS).user_id == user
         principal = principal_for_access_token(session, access, SETTINGS)
         assert principal is not None and principal.user_id == user
@@ -183,7 +183,7 @@ def test_a_token_naming_someone_elses_credential_is_refused(engine: Engine, user
         secret = open_session(session, other)
         other_session = session_row(session, secret)
         assert other_session is not None
-        access = mint_access_token(session, user, Minter.SESSION, other_session.id, SETTINGS)
+        access = mint_access_token(session, user, CredentialKind.SESSION, other_session.id, SETTINGS)
         with pytest.raises(InvalidAccessToken, match="revoked"):
             read_access_token(session, access, SETTINGS)
 
@@ -195,7 +195,7 @@ def test_a_deactivated_user_s_token_lets_nobody_in(engine: Engine, user: int) ->
         secret = open_session(session, owner)
         row = session_row(session, secret)
         assert row is not None
-        access = mint_access_token(session, user, Minter.SESSION, row.id, SETTINGS)
+        access = mint_access_token(session, user, CredentialKind.SESSION, row.id, SETTINGS)
         owner.active = False
         session.flush()
         assert principal_for_access_token(session, access, SETTINGS) is None

@@ -13,7 +13,7 @@ from auth.oidc import (
     OidcConfigError,
     ProviderMetadata,
     ProviderUnavailable,
-    providers_from_env,
+    parse_providers,
     verify_id_token,
 )
 
@@ -54,19 +54,32 @@ def test_another_key_is_refused() -> None:
 def test_providers_come_from_json() -> None:
     entry = {"name": "mre-mx", "discovery_url": f"{ISSUER}/.well-known/openid-configuration"}
     entry |= {"client_id": "c", "client_secret": "s", "prefill_roles": True}
-    providers = providers_from_env({"CONSENSO_OIDC_PROVIDERS": json.dumps([entry])})
+    providers = parse_providers(json.dumps([entry]))
     assert providers["mre-mx"].prefill_roles and not providers["mre-mx"].link_by_email
+    assert providers["mre-mx"].issuer == ISSUER
     assert "client_secret" not in repr(providers["mre-mx"])
-    assert providers_from_env({}) == {}
+    assert parse_providers("") == {}
+
+
+GOOD_PROVIDER = {"name": "x", "discovery_url": f"{ISSUER}/.well-known/openid-configuration"}
+GOOD_PROVIDER |= {"client_id": "c", "client_secret": "s3cr3t"}
 
 
 @pytest.mark.parametrize(
-    "raw", ["not json", "{}", '[{"name": "x"}]', '[{"name": "x", "discovery_url": "u", "client_id": "c", '
-    '"client_secret": "s", "colour": "red"}]'],
+    "raw",
+    ["not json", "{}", "[1]", '[{"name": "x"}]',
+     json.dumps([GOOD_PROVIDER | {"colour": "red"}]),
+     json.dumps([GOOD_PROVIDER | {"discovery_url": ISSUER}]),
+     json.dumps([GOOD_PROVIDER | {"discovery_url": "ftp://x/.well-known/openid-configuration"}]),
+     json.dumps([GOOD_PROVIDER | {"link_by_email": "yes"}]),
+     json.dumps([GOOD_PROVIDER | {"client_id": 7}]),
+     json.dumps([GOOD_PROVIDER | {"name": "a b"}]),
+     json.dumps([GOOD_PROVIDER, GOOD_PROVIDER])],
 )  # fmt: skip
-def test_bad_provider_settings_are_refused(raw: str) -> None:
-    with pytest.raises(OidcConfigError):
-        providers_from_env({"CONSENSO_OIDC_PROVIDERS": raw})
+def test_bad_provider_settings_are_refused_without_quoting_the_secret(raw: str) -> None:
+    with pytest.raises(OidcConfigError) as refused:
+        parse_providers(raw)
+    assert "s3cr3t" not in str(refused.value)
 
 
 def test_discovery_must_name_its_own_issuer() -> None:
@@ -80,7 +93,8 @@ def test_discovery_must_name_its_own_issuer() -> None:
 
 
 def test_the_first_admin_is_issuer_and_subject() -> None:
-    assert FirstAdmin.from_env({"CONSENSO_FIRST_ADMIN": f"{ISSUER} 1234"}) == FirstAdmin(ISSUER, "1234")
-    assert FirstAdmin.from_env({}) is None
-    with pytest.raises(ValueError):
-        FirstAdmin.from_env({"CONSENSO_FIRST_ADMIN": ISSUER})
+    assert FirstAdmin.parse(f" {ISSUER} 1234 ") == FirstAdmin(ISSUER, "1234")
+    assert FirstAdmin.parse("") is None
+    for wrong in (ISSUER, "1234", f"{ISSUER} 12 34", "login.sre.example 1234"):
+        with pytest.raises(ValueError):
+            FirstAdmin.parse(wrong)

@@ -108,4 +108,15 @@ def test_the_consensus_matrix_sorts_closest_and_furthest_first() -> None:
         "USA": "none",
     }
     page = matrix_html("Declaración", rows, members)
-    assert 'class="oppose" style="background:#f28b82" title="CAN: oppose"' in page
+    assert '<td class="stance oppose" title="CAN: oppose">oppose</td>' in page
+
+
+def test_the_pages_take_their_styles_from_the_stylesheet_only() -> None:
+    members = ["CAN", "CRI", "GTM", "HND", "MEX", "USA"]
+    pages = [
+        compilation_html("Declaración", compile_text([OP1, OP2, OP3], FIXTURE)),
+        matrix_html("Declaración", consensus_matrix([OP1, OP2, OP3], FIXTURE, members), members),
+    ]
+    for page in pages:
+        assert '<link rel="stylesheet" href="/static/compilation.css">' in page
+        assert "<style" not in page and "style=" not in page  # the service's CSP blocks inline styles

@@ -34,12 +34,14 @@ const provider = new WebsocketProvider(wsUrl, documentId, doc, {
 })
 
 // What the connection went through, for the tests' assertions and failure messages.
-const history = { syncs: 0, closes: [], denied: [], errors: [] }
+const history = { syncs: 0, closes: [], denied: [], errors: [], ended: null }
 provider.on('sync', (synced) => { if (synced) history.syncs++ })
 provider.on('connection-close', (event) => {
   if (event) history.closes.push({ code: event.code, reason: String(event.reason ?? '') })
 })
 provider.on('connection-error', (event) => history.errors.push(String(event?.message ?? event)))
+// The server ended the connection for good (a 4400-4499 close): y-websocket stops reconnecting.
+provider.on('closed', ({ code, reason }) => { history.ended = { code, reason: String(reason ?? '') } })
 provider.messageHandlers[messageAuth] = (_encoder, decoder, _provider) => {
   authProtocol.readAuthMessage(decoder, doc, (_doc, reason) => history.denied.push(reason))
 }
@@ -144,6 +146,13 @@ const commands = {
     if (typing.error) throw typing.error
     return { batches: typing.batches }
   },
+  wait_closed: ({ timeout = 10 }) => new Promise((resolve, reject) => {
+    const done = () => resolve({ ...status(), should_connect: provider.shouldConnect })
+    if (history.ended) return done()
+    const timer = setTimeout(() => reject(new Error(
+      `not closed for good within ${timeout}s; status ${JSON.stringify(status())}`)), timeout * 1000)
+    provider.once('closed', () => { clearTimeout(timer); done() })
+  }),
   disconnect: () => { provider.disconnect(); return status() },
   connect: () => { provider.connect(); return status() }
 }

@@ -105,6 +105,11 @@ class NodeClient:
     def status(self) -> dict[str, Any]:
         return self.request("status")
 
+    def wait_closed(self, timeout: float = 15.0) -> dict[str, Any]:
+        """Wait until the server ends the connection for good; the status, with `ended` {code, reason}
+        and `should_connect` (whether y-websocket would still reconnect)."""
+        return self.request("wait_closed", timeout=timeout)
+
     def order(self) -> list[str]:
         order: list[str] = self.request("order")["order"]
         return order

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -39,17 +40,38 @@ class App:
         return {"Authorization": f"Bearer {self.token(email)}"}
 
 
+AppFactory = Callable[..., App]
+
+
 @pytest.fixture
-def app(tmp_path: Path) -> Iterator[App]:
-    """The application in-process (TestClient) on a fresh SQLite file with the demo loaded."""
+def make_app(tmp_path: Path) -> Iterator[AppFactory]:
+    """Start the application in-process (TestClient) on a fresh SQLite file with the demo loaded;
+    keyword arguments override its Settings. Everything started is stopped when the test ends."""
     url = f"sqlite:///{tmp_path / 'consenso.db'}"
     engine = make_engine(url)
     upgrade(engine)
     with Session(engine) as session, session.begin():
         load_demo(session)
-    settings = Settings(
-        database_url=url, demo=True, allowed_origins=frozenset({ORIGIN}), max_message_bytes=64 * 1024
-    )
-    with TestClient(create_app(settings), base_url=ORIGIN) as client, contextlib.ExitStack() as sockets:
-        yield App(client, engine, settings, sockets)
+    with contextlib.ExitStack() as stack:
+
+        def start(**overrides: Any) -> App:
+            settings = Settings(
+                **{
+                    "database_url": url,
+                    "demo": True,
+                    "allowed_origins": frozenset({ORIGIN}),
+                    "max_message_bytes": 64 * 1024,
+                    **overrides,
+                }
+            )
+            client = stack.enter_context(TestClient(create_app(settings), base_url=ORIGIN))
+            return App(client, engine, settings, stack.enter_context(contextlib.ExitStack()))
+
+        yield start
     engine.dispose()
+
+
+@pytest.fixture
+def app(make_app: AppFactory) -> App:
+    """The application with the test settings."""
+    return make_app()

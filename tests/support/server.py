@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -96,3 +98,17 @@ class LiveServer:
 
     def token(self, email: str) -> str:
         return self.cli("token", "create", email)
+
+
+@contextlib.contextmanager
+def demo_server(workdir: Path, extra_env: dict[str, str] | None = None) -> Iterator[LiveServer]:
+    """A real server on a free port with an SQLite database in `workdir`, migrated, demo loaded, demo
+    sign-in on; stopped when the block ends."""
+    server = LiveServer(f"sqlite:///{workdir / 'consenso.db'}", workdir, extra_env)
+    server.cli("db", "upgrade")
+    server.cli("demo")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -9,7 +9,7 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 from joserfc.jws import JWSRegistry
 
-import server.api.credentials
+from auth.endings import Credential, CredentialKind, Ending, EndReason
 from server.security.csrf import token_for_session
 from server.signin.identify import SESSION_COOKIE
 from tests.server.conftest import ORIGIN, App
@@ -34,12 +34,11 @@ def demo_sign_in(app: App, email: str) -> None:
 
 
 @pytest.fixture
-def disconnected(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    calls: list[int] = []
-    monkeypatch.setattr(
-        server.api.credentials, "disconnect_user", lambda _services, user_id: calls.append(user_id)
-    )
-    return calls
+def disconnected(app: App) -> list[Ending]:
+    """The credential endings the app publishes (each closes what was opened with it)."""
+    published: list[Ending] = []
+    app.client.app.state.services.endings.subscribe(published.append)  # type: ignore[attr-defined]
+    return published
 
 
 def access_token(app: App, headers: dict[str, str]) -> dict[str, Any]:
@@ -75,7 +74,7 @@ def test_an_access_token_cannot_mint_another(app: App) -> None:
     assert response.status_code == 403
 
 
-def test_revoking_the_script_token_ends_its_access_tokens(app: App, disconnected: list[int]) -> None:
+def test_revoking_the_script_token_ends_its_access_tokens(app: App, disconnected: list[Ending]) -> None:
     headers = app.bearer(HEAD)
     access = {"Authorization": f"Bearer {access_token(app, headers)['access_token']}"}
     tokens = app.client.get("/api/tokens", headers=headers).json()
@@ -83,7 +82,9 @@ def test_revoking_the_script_token_ends_its_access_tokens(app: App, disconnected
     assert app.client.delete(f"/api/tokens/{tokens[0]['id']}", headers=headers).status_code == 204
     assert app.client.get("/api/me", headers=access).status_code == 401
     assert app.client.get("/api/me", headers=headers).status_code == 401
-    assert disconnected == [app.client.get("/api/me", headers=app.bearer(HEAD)).json()["id"]]
+    user_id = app.client.get("/api/me", headers=app.bearer(HEAD)).json()["id"]
+    token = Credential(CredentialKind.SCRIPT_TOKEN, tokens[0]["id"])
+    assert disconnected == [Ending(EndReason.REVOKED, user_id, token)]
 
 
 def test_a_bad_bearer_token_is_refused(app: App) -> None:
@@ -91,7 +92,9 @@ def test_a_bad_bearer_token_is_refused(app: App) -> None:
         assert app.client.get("/api/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
 
 
-def test_nobody_revokes_someone_elses_token_without_managing_users(app: App, disconnected: list[int]) -> None:
+def test_nobody_revokes_someone_elses_token_without_managing_users(
+    app: App, disconnected: list[Ending]
+) -> None:
     owner = app.bearer(HEAD)
     token_id = app.client.get("/api/tokens", headers=owner).json()[0]["id"]
     other = app.bearer(DELEGATE)
@@ -104,6 +107,9 @@ def test_nobody_revokes_someone_elses_token_without_managing_users(app: App, dis
     staff = app.bearer(SECRETARIAT)
     assert len(app.client.get(f"/api/tokens?user={_id(app, owner)}", headers=staff).json()) == 1
     assert app.client.delete(f"/api/tokens/{token_id}", headers=staff).status_code == 204
+    assert [ending.credential for ending in disconnected] == [
+        Credential(CredentialKind.SCRIPT_TOKEN, token_id)
+    ]
     assert app.client.get("/api/me", headers=owner).status_code == 401
     assert app.client.delete("/api/tokens/99999", headers=staff).status_code == 404
 
@@ -113,7 +119,7 @@ def _id(app: App, headers: dict[str, str]) -> int:
     return user_id
 
 
-def test_a_user_lists_and_revokes_their_sessions(app: App, disconnected: list[int]) -> None:
+def test_a_user_lists_and_revokes_their_sessions(app: App, disconnected: list[Ending]) -> None:
     demo_sign_in(app, HEAD)
     first = app.client.cookies.get(SESSION_COOKIE)
     app.client.cookies.clear()
@@ -125,13 +131,13 @@ def test_a_user_lists_and_revokes_their_sessions(app: App, disconnected: list[in
     assert app.client.delete(f"/api/me/sessions/{old}").status_code == 403  # no Origin: not our page
     assert app.client.delete(f"/api/me/sessions/{old}", headers=from_page(app)).status_code == 204
     assert [s["id"] for s in app.client.get("/api/me/sessions").json()] == [sessions[1]["id"]]
-    assert len(disconnected) == 1
+    assert disconnected == [Ending(EndReason.REVOKED, _id(app, {}), Credential(CredentialKind.SESSION, old))]
     app.client.cookies.clear()
     app.client.cookies.set(SESSION_COOKIE, first or "", domain="testserver.local")
     assert app.client.get("/api/me").status_code == 401
 
 
-def test_nobody_revokes_someone_elses_session(app: App, disconnected: list[int]) -> None:
+def test_nobody_revokes_someone_elses_session(app: App, disconnected: list[Ending]) -> None:
     demo_sign_in(app, HEAD)
     head_session = app.client.get("/api/me/sessions").json()[0]["id"]
     app.client.cookies.clear()
@@ -140,7 +146,7 @@ def test_nobody_revokes_someone_elses_session(app: App, disconnected: list[int])
     assert disconnected == []
 
 
-def test_managing_users_revokes_all_of_a_users_credentials(app: App, disconnected: list[int]) -> None:
+def test_managing_users_revokes_all_of_a_users_credentials(app: App, disconnected: list[Ending]) -> None:
     head = app.bearer(HEAD)
     head_id = _id(app, head)
     assert (
@@ -152,7 +158,7 @@ def test_managing_users_revokes_all_of_a_users_credentials(app: App, disconnecte
         == 204
     )
     assert app.client.get("/api/me", headers=head).status_code == 401
-    assert disconnected == [head_id]
+    assert disconnected == [Ending(EndReason.REVOKED, head_id)]
 
 
 def test_signed_out_callers_get_401(app: App) -> None:

@@ -20,10 +20,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from auth.oidc import parse_providers
 from drafting.models import User
 from server.signin.identify import SESSION_COOKIE
 from tests.conftest import skip_unless_ci
-from tests.server.conftest import ORIGIN, App
+from tests.server.conftest import ORIGIN, App, AppFactory
 
 pytestmark = pytest.mark.node
 
@@ -105,7 +106,7 @@ def node_provider() -> Iterator[NodeProvider]:
 
 
 @pytest.fixture
-def signin_app(app: App, node_provider: NodeProvider, monkeypatch: pytest.MonkeyPatch) -> App:
+def signin_app(make_app: AppFactory, node_provider: NodeProvider) -> App:
     providers = [
         {
             "name": "oidc",
@@ -115,8 +116,7 @@ def signin_app(app: App, node_provider: NodeProvider, monkeypatch: pytest.Monkey
             "link_by_email": True,
         }
     ]
-    monkeypatch.setenv("CONSENSO_OIDC_PROVIDERS", json.dumps(providers))
-    return app
+    return make_app(oidc_providers=parse_providers(json.dumps(providers)))
 
 
 def start(app: App) -> str:

@@ -23,11 +23,12 @@ from joserfc.jwk import KeySet, RSAKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from auth.identity import FirstAdmin
 from auth.oidc import OidcClient, ProviderConfig
 from drafting.models import User
 from server.signin.identify import SESSION_COOKIE
 from server.signin.oidc import SIGNIN_COOKIE
-from tests.server.conftest import App
+from tests.server.conftest import App, AppFactory
 
 ISSUER = "https://idp.cancilleria.example"
 CLIENT_ID = "consenso"
@@ -124,8 +125,8 @@ def provider(app: App) -> FakeProvider:
     return use_provider(app, FakeProvider())
 
 
-def use_provider(app: App, fake: FakeProvider, **config: Any) -> FakeProvider:
-    settings = ProviderConfig(
+def provider_config(**config: Any) -> ProviderConfig:
+    return ProviderConfig(
         name="mre-mx",
         discovery_url=f"{ISSUER}/.well-known/openid-configuration",
         client_id=CLIENT_ID,
@@ -133,8 +134,11 @@ def use_provider(app: App, fake: FakeProvider, **config: Any) -> FakeProvider:
         link_by_email=True,
         **config,
     )
+
+
+def use_provider(app: App, fake: FakeProvider, **config: Any) -> FakeProvider:
     app.client.app.state.oidc_clients = {  # type: ignore[attr-defined]
-        "mre-mx": OidcClient(settings, transport=httpx2.MockTransport(fake.handle))
+        "mre-mx": OidcClient(provider_config(**config), transport=httpx2.MockTransport(fake.handle))
     }
     return fake
 
@@ -232,10 +236,9 @@ def test_an_unknown_subject_is_refused_with_a_clear_page(app: App, provider: Fak
         assert session.scalar(select(User).where(User.subject == "sub-4711")) is None
 
 
-def test_the_configured_first_admin_is_provisioned(
-    app: App, provider: FakeProvider, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("CONSENSO_FIRST_ADMIN", f"{ISSUER} admin-1")
+def test_the_configured_first_admin_is_provisioned(make_app: AppFactory) -> None:
+    app = make_app(first_admin=FirstAdmin(ISSUER, "admin-1"), oidc_providers={"mre-mx": provider_config()})
+    provider = use_provider(app, FakeProvider())
     provider.subject = "admin-1"
     provider.claims = {"email": "admin@sem.rcm", "name": "Administración"}
     assert sign_in(app, provider).status_code == 303
