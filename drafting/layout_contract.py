@@ -42,22 +42,50 @@ class Entries(Enum):
 
 @dataclass(frozen=True)
 class Root:
+    """One root type of the layout: how it holds entries, what an entry may be (a shared type, or None
+    for a plain value such as a string), and whether clients write it."""
+
     name: str
     entries: Entries
-    value: str  # what each entry is, in the README's words
+    values: frozenset[TypeRef | None]
+    described: str  # in the README's words
     client_written: bool = True
 
 
-# The public layout. A new root (issue 11: language versions) is one more row; a client that does not
-# know it keeps working with these.
+# The public layout. A new root (issue 11: language versions, a Y.Map of Y.Maps of Y.Texts) is one
+# more row; a client that does not know it keeps working with these.
 ROOTS: dict[str, Root] = {
     root.name: root
     for root in (
-        Root("order", Entries.LIST, "paragraph ids in reading order"),
-        Root("paragraphs", Entries.KEYED, "paragraph id → Y.Text"),
-        Root("info", Entries.KEYED, "labels, statuses and locks", client_written=False),
+        Root("order", Entries.LIST, frozenset({None}), "paragraph ids in reading order"),
+        Root("paragraphs", Entries.KEYED, frozenset({TypeRef.TEXT}), "paragraph id → Y.Text"),
+        Root(
+            "info",
+            Entries.KEYED,
+            frozenset({None, TypeRef.MAP}),
+            "labels, statuses and locks",
+            client_written=False,
+        ),
     )
 }
+
+# The roots the guard's shadow observes (drafting.shadow): it tells what is wrong there itself.
+OBSERVED_ROOTS = frozenset({"order", "paragraphs", "info"})
+
+
+def client_keyed_values() -> frozenset[TypeRef | None]:
+    """What a client may put under a key, in any root it writes."""
+    return frozenset(
+        value
+        for root in ROOTS.values()
+        if root.client_written and root.entries is Entries.KEYED
+        for value in root.values
+    )
+
+
+def roots_of_maps() -> frozenset[str]:
+    """The roots whose Y.Maps' entries are part of the layout (any other Y.Map is refused whole)."""
+    return frozenset(name for name, root in ROOTS.items() if TypeRef.MAP in root.values)
 
 
 def is_paragraph_id(value: object) -> bool:
@@ -125,6 +153,10 @@ def too_many_refused(limits: LayoutLimits) -> str:
     return (
         f"a document holds at most {limits.max_paragraphs} paragraphs: the paragraphs you added were removed"
     )
+
+
+def wrong_value_refused(root: Root) -> str:
+    return f"{root.name} holds {root.described}: the other values written there were removed"
 
 
 def embed_refused() -> str:
@@ -195,6 +227,7 @@ def hostile_items(items: Sequence[Item], foreign: IdRanges, limits: LayoutLimits
     """
     found = Findings()
     places = _Places(items, foreign)
+    keyed_values = client_keyed_values()
     for item in items:
         reason = places.outside(item)
         if reason is not None:
@@ -203,10 +236,12 @@ def hostile_items(items: Sequence[Item], foreign: IdRanges, limits: LayoutLimits
             continue
         elif not item.keyed and item.content in _NEVER_LISTED:
             reason = ""  # in a Y.Text an embed, in `order` no id: the guard says which it saw
-        elif item.keyed and not _is_text(item):
-            # A keyed value that is not a paragraph's Y.Text: `info`'s entries, which only the server
-            # writes (the guard puts `info` back and says so), or an attribute of a Y.Text.
-            reason = ""
+        elif item.keyed and _shared_type(item) not in keyed_values:
+            # A keyed value no client may write: under `paragraphs` or in `info` (the guard's observers
+            # see those and say so), as an attribute of a Y.Text, or under a root without observers.
+            where = places.where(item)
+            root = ROOTS.get(where) if isinstance(where, str) and where not in OBSERVED_ROOTS else None
+            reason = wrong_value_refused(root) if root is not None else ""
         elif item.content == Content.FORMAT and item.size > limits.max_formatting_chars:
             reason = formatting_refused(limits)
         if reason is not None and item.content != Content.DELETED:
@@ -254,6 +289,7 @@ class _Places:
         self._starts = {client: [i.id[1] for i in listed] for client, listed in self._by_client.items()}
         self._where: dict[Id, _Where] = {}
         self._outside: dict[Id, str | None] = {}
+        self._roots_of_maps = roots_of_maps()
 
     def outside(self, item: Item) -> str | None:
         """Why `item` is where the layout has no place for it, or None."""
@@ -276,8 +312,8 @@ class _Places:
                 return hidden_refused()  # a list item in a map; an entry or formatting in a list
             return None
         # Inside a shared type. The layout has two: a paragraph's Y.Text (characters and formatting,
-        # nothing keyed: a Y.Text attribute is read by no client) and, written by the server, a Y.Map
-        # in `info` (entries only).
+        # nothing keyed: a Y.Text attribute is read by no client) and a Y.Map in a root of Y.Maps
+        # (entries only; today `info`, which the server writes).
         known = self._foreign.reason(where)
         if known is not None:
             return known
@@ -289,9 +325,12 @@ class _Places:
             return outside
         if parent.content == Content.TYPE and parent.type_ref == TypeRef.TEXT and item.keyed:
             return hidden_refused()
-        if parent.content == Content.TYPE and parent.type_ref == TypeRef.MAP and not item.keyed:
-            return hidden_refused()
-        return None  # inside a value refused as a whole, if anything
+        if parent.content == Content.TYPE and parent.type_ref == TypeRef.MAP:
+            if not item.keyed:
+                return hidden_refused()
+            if self.where(parent) not in self._roots_of_maps:
+                return None  # the Y.Map itself is refused, and what it holds with it
+        return None
 
     def where(self, item: Item) -> _Where:
         chain: list[Item] = []
@@ -343,5 +382,12 @@ class _Places:
 _NEVER_LISTED = frozenset({Content.EMBED, Content.TYPE, Content.JSON, Content.BINARY, Content.DOC})
 
 
-def _is_text(item: Item) -> bool:
-    return item.content == Content.TYPE and item.type_ref == TypeRef.TEXT
+def _shared_type(item: Item) -> object:
+    """What a keyed item holds, as ROOTS tells values apart: a TypeRef, None for a plain value, or
+    _NO_VALUE for content no entry may hold (characters, formatting, an embed)."""
+    if item.content == Content.TYPE and item.type_ref is not None:
+        return TypeRef(item.type_ref)
+    return None if item.content in (Content.ANY, Content.JSON) else _NO_VALUE
+
+
+_NO_VALUE = object()

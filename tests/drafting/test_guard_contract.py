@@ -11,7 +11,7 @@ from pycrdt import Array, Doc, Map, Text
 import drafting.guard
 from drafting.compensate import read_chunks
 from drafting.layout import DOCUMENT_KEY, bind, read_document_info, read_paragraphs
-from drafting.layout_contract import LayoutLimits
+from drafting.layout_contract import ROOTS, Entries, LayoutLimits, Root
 from drafting.textpos import utf8_offset
 from drafting.update_items import TypeRef
 from tests.drafting import raw_updates as raw
@@ -550,3 +550,36 @@ def test_rights_and_contract_refusals_come_together(room: Room) -> None:
         "OP1: a paragraph's text must be a Y.Text; it was put back as it was",
     }
     assert texts(room.server) == {room.locked: LOCKED_TEXT, room.open: OPEN_TEXT, room.other: OTHER_TEXT}
+
+
+# -- the layout is a table ----------------------------------------------------------------------------------
+
+
+def test_a_root_added_to_the_layout_table_is_kept_with_the_entries_it_names(
+    room: Room, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What issue 11 will add: language versions, a Y.Map per language of Y.Texts per paragraph.
+    monkeypatch.setitem(
+        ROOTS,
+        "translations",
+        Root("translations", Entries.KEYED, frozenset({TypeRef.MAP}), "language versions"),
+    )
+    room.reload()  # a guard that knows the new root from the start
+    client = room.client()
+    with client.transaction():
+        client.get("translations", type=Map)["en"] = Map(
+            {room.open: Text("Agree to strengthen cooperation;")}
+        )
+        client.get("translations", type=Map)["es"] = 42
+        client.get("notas", type=Map)["x"] = NOTES
+
+    assert room.send(client, DELEGATE).refused == (
+        "translations holds language versions: the other values written there were removed",
+        UNKNOWN_ROOT,
+    )
+
+    for doc in (room.server, room.replica()):
+        assert doc.get("translations", type=Map).to_py() == {
+            "en": {room.open: "Agree to strengthen cooperation;"}
+        }
+        assert doc.get("notas", type=Map).to_py() == {}
