@@ -94,13 +94,14 @@ def only_characters(update: bytes) -> bool:
             for _ in range(count):
                 info = buf[pos]
                 pos += 1
-                if info & 0x3F != _STRING:  # content kind in the low five bits, 0x20: keyed
-                    if info & 0x1F not in _LENGTH_ONLY:
-                        return False
+                kind = info & 0x3F  # content kind in the low five bits, 0x20: keyed
+                if kind in _RANGES:  # GC and skip: a length, no header
                     while buf[pos] & 0x80:
                         pos += 1
                     pos += 1
                     continue
+                if kind != _STRING and kind != _DELETED:
+                    return False
                 skips = (2 if info & 0x80 else 0) + (2 if info & 0x40 else 0)
                 if not info & 0xC0:
                     parent, pos = _read_uint(buf, pos)
@@ -112,14 +113,16 @@ def only_characters(update: bytes) -> bool:
                         pos += 1
                     pos += 1
                 length, pos = _read_uint(buf, pos)
-                pos += length
+                if kind == _STRING:
+                    pos += length
     except IndexError:
         return False
     return True
 
 
 _STRING = int(Content.STRING)
-_LENGTH_ONLY = frozenset({int(Content.GC), int(Content.SKIP), int(Content.DELETED)})
+_DELETED = int(Content.DELETED)
+_RANGES = frozenset({int(Content.GC), int(Content.SKIP)})
 
 
 def _read_uint(buf: bytes, pos: int) -> tuple[int, int]:

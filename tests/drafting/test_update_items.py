@@ -158,3 +158,15 @@ def test_a_delete_set_update_deletes_those_items() -> None:
     doc.get("notas", type=Text).insert(0, "abcdef")
     doc.apply_update(delete_set_update({doc.client_id: [(1, 3)]}))
     assert str(doc.get("notas", type=Text)) == "aef"
+
+
+def test_only_characters_reads_past_deleted_items_to_what_follows() -> None:
+    client = 7_007
+    gone = raw.Raw(Content.DELETED, raw.uint(3), 3)  # an item deleted in the same transaction
+    deleted = raw.Struct(gone, origin=(123_456_789, 4), right_origin=(123_456_789, 5))
+    typed = raw.Struct(raw.text("ñ"), origin=(client, 2))
+    formatted = raw.Struct(raw.formatting("nota", "x" * 300), origin=(client, 3))
+
+    assert only_characters(raw.update(client, 0, [deleted, typed]))
+    assert not only_characters(raw.update(client, 0, [deleted, formatted]))
+    assert not only_characters(raw.update(client, 0, [deleted, typed, formatted]))
