@@ -22,6 +22,7 @@ step = st.one_of(
     ),
     st.tuples(st.just("list"), st.lists(st.sampled_from(["p0123456789ab", 3, None]), min_size=1, max_size=3)),
     st.tuples(st.just("root"), st.sampled_from(["notas", "🌎"]), words),
+    st.tuples(st.just("type and delete"), st.integers(0, 60), words),
 )
 
 
@@ -45,6 +46,11 @@ def run(doc: Doc[Any], move: tuple[Any, ...]) -> None:
 
     if kind == "type":
         target.insert(at(move[1]), move[2])
+    elif kind == "type and delete":
+        with doc.transaction():
+            target.insert(at(move[1]), move[2])
+            target.insert(0, "x", {"b": True})
+            del target[0:1]
     elif kind == "delete" and size:
         start = at(move[1]) if move[1] < size else 0
         del target[start : min(size, start + move[2])]
@@ -76,6 +82,13 @@ def test_every_update_pycrdt_writes_is_read_with_the_clocks_it_covers(moves: lis
         run(doc, move)
         update = doc.get_update(before)
         items = read_items(update)
+        # The guard's fast test agrees with a full reading of the update.
+        assert only_characters(update) == all(
+            item.content in (Content.STRING, Content.DELETED)
+            and not item.keyed
+            and not isinstance(item.parent, str)
+            for item in items
+        )
         # The items of one transaction follow one another from the clock the document was at.
         start = clocks(before).get(doc.client_id, 0)
         own = sorted(item.id[1] for item in items if item.id[0] == doc.client_id)
