@@ -84,9 +84,9 @@ def only_characters(update: bytes) -> bool:
     buf = update
     pos = 0
     try:
-        clients, pos = _read_uint(buf, pos)
+        clients, pos = read_uint(buf, pos)
         for _ in range(clients):
-            count, pos = _read_uint(buf, pos)
+            count, pos = read_uint(buf, pos)
             for _ in range(2):  # client, clock
                 while buf[pos] & 0x80:
                     pos += 1
@@ -104,7 +104,7 @@ def only_characters(update: bytes) -> bool:
                     return False
                 skips = (2 if info & 0x80 else 0) + (2 if info & 0x40 else 0)
                 if not info & 0xC0:
-                    parent, pos = _read_uint(buf, pos)
+                    parent, pos = read_uint(buf, pos)
                     if parent == 1:
                         return False  # characters right in a root type: no paragraph's text
                     skips = 2
@@ -112,7 +112,7 @@ def only_characters(update: bytes) -> bool:
                     while buf[pos] & 0x80:
                         pos += 1
                     pos += 1
-                length, pos = _read_uint(buf, pos)
+                length, pos = read_uint(buf, pos)
                 if kind == _STRING:
                     pos += length
     except IndexError:
@@ -125,7 +125,8 @@ _DELETED = int(Content.DELETED)
 _RANGES = frozenset({int(Content.GC), int(Content.SKIP)})
 
 
-def _read_uint(buf: bytes, pos: int) -> tuple[int, int]:
+def read_uint(buf: bytes, pos: int) -> tuple[int, int]:
+    """A lib0 variable-length unsigned integer at `pos`, and the position after it."""
     value = shift = 0
     while True:
         byte = buf[pos]
@@ -138,12 +139,12 @@ def _read_uint(buf: bytes, pos: int) -> tuple[int, int]:
 
 def delete_set_update(ids: dict[int, list[tuple[int, int]]]) -> bytes:
     """An update that only deletes: per client, (clock, length) ranges."""
-    out = bytearray(_uint(0))
-    out += _uint(len(ids))
+    out = bytearray(write_uint(0))
+    out += write_uint(len(ids))
     for client, ranges in ids.items():
-        out += _uint(client) + _uint(len(ranges))
+        out += write_uint(client) + write_uint(len(ranges))
         for clock, length in ranges:
-            out += _uint(clock) + _uint(length)
+            out += write_uint(clock) + write_uint(length)
     return bytes(out)
 
 
@@ -231,16 +232,8 @@ class _Reader:
         return value
 
     def uint(self) -> int:
-        buf, pos = self.buf, self.pos
-        value = shift = 0
-        while True:
-            byte = buf[pos]
-            pos += 1
-            value |= (byte & 0x7F) << shift
-            if byte < 0x80:
-                self.pos = pos
-                return value
-            shift += 7
+        value, self.pos = read_uint(self.buf, self.pos)
+        return value
 
     def int_(self) -> int:
         byte = self.byte()
@@ -298,7 +291,8 @@ def _utf16_length(text: str) -> int:
     return len(text) if text.isascii() else len(text.encode("utf-16-le")) // 2
 
 
-def _uint(value: int) -> bytes:
+def write_uint(value: int) -> bytes:
+    """`value` as a lib0 variable-length unsigned integer."""
     out = bytearray()
     while value > 0x7F:
         out.append(0x80 | (value & 0x7F))

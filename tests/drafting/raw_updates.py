@@ -11,16 +11,8 @@ from typing import Any
 
 from pycrdt import Doc
 
-from drafting.update_items import Content, Id, TypeRef, read_items
-
-
-def uint(value: int) -> bytes:
-    out = bytearray()
-    while value > 0x7F:
-        out.append(0x80 | (value & 0x7F))
-        value >>= 7
-    out.append(value)
-    return bytes(out)
+from drafting.update_items import Content, Id, TypeRef, read_items, read_uint
+from drafting.update_items import write_uint as uint
 
 
 def string(text: str) -> bytes:
@@ -125,20 +117,12 @@ def update(client: int, clock: int, structs: Sequence[Struct]) -> bytes:
 
 def read_state(state: bytes) -> dict[int, int]:
     """A state vector: client → the clock its next item gets."""
+    numbers: list[int] = []
     position = 0
-
-    def read() -> int:
-        nonlocal position
-        value = shift = 0
-        while True:
-            byte = state[position]
-            position += 1
-            value |= (byte & 0x7F) << shift
-            if byte < 0x80:
-                return value
-            shift += 7
-
-    return {read(): read() for _ in range(read())}
+    while position < len(state):
+        number, position = read_uint(state, position)
+        numbers.append(number)
+    return dict(zip(numbers[1::2], numbers[2::2], strict=True))
 
 
 def text_item_id(doc: Doc[Any], paragraph_id: str) -> Id:

@@ -8,44 +8,24 @@ attacker's allowed edit survives and it is told why the rest did not.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
 import httpx
 import pytest
 
-from tests.interop import interop_node
 from tests.interop.interop_node import NodeClient
-from tests.interop.interop_peers import DELEGATE_GTM, HEAD_MEX, PPT, Peers
+from tests.interop.interop_peers import ATTACKED_PARAGRAPHS, DELEGATE_GTM, HEAD_MEX, PPT, Peers
 
 pytestmark = pytest.mark.node
 
-ATTACKER = interop_node.HERE / "attacker.mjs"
-PARAGRAPHS = [
-    "Reconociendo la contribución de las personas migrantes al desarrollo 🌎.",
-    "Proteger a niñas, niños y adolescentes 👧🏽 en situación de migración.",
-    "Fortalecer la cooperación regional en materia de retorno digno.",
-]
+PARAGRAPHS = ATTACKED_PARAGRAPHS
 SECRET = "NOTA-CONFIDENCIAL-del-atacante"
 MARKER = "«enmienda-legítima ✅»"
 
 
-@pytest.fixture
-def clients(live_server: Any, peers: Peers) -> Iterator[list[NodeClient]]:
-    started: list[NodeClient] = []
-    yield started
-    for client in started:
-        client.close()
-
-
-def start(
-    live_server: Any, peers: Peers, clients: list[NodeClient], document_id: str, email: str
-) -> NodeClient:
-    with mock.patch.object(interop_node, "SCRIPT", ATTACKER):
-        client = NodeClient(f"attacker.mjs as {email}", live_server.ws_url, document_id, peers.token(email))
-    clients.append(client)
+def start(peers: Peers, document_id: str, email: str) -> NodeClient:
+    client = peers.attacker(document_id, email)
     client.request("wait_synced")
     return client
 
@@ -58,11 +38,11 @@ def get(live_server: Any, peers: Peers, path: str) -> httpx.Response:
 
 @pytest.mark.parametrize("email", [DELEGATE_GTM, PPT], ids=["delegate", "ppt"])
 def test_a_raw_yjs_client_cannot_write_outside_the_layout(
-    live_server: Any, create_draft: Any, peers: Peers, clients: list[NodeClient], email: str
+    live_server: Any, create_draft: Any, peers: Peers, email: str
 ) -> None:
     draft = create_draft(PARAGRAPHS)
     first, replaced, edited = draft.paragraph_ids
-    attacker = start(live_server, peers, clients, draft.id, email)
+    attacker = start(peers, draft.id, email)
 
     tried = attacker.request(
         "attack_layout", replaced=replaced, edited=edited, marker=MARKER, secret=SECRET, timeout=15
@@ -83,7 +63,7 @@ def test_a_raw_yjs_client_cannot_write_outside_the_layout(
     assert "embedded objects" in reasons
     assert ("not a paragraph id" if email == PPT else "may not add, remove or reorder") in reasons
 
-    witness = start(live_server, peers, clients, draft.id, HEAD_MEX)
+    witness = start(peers, draft.id, HEAD_MEX)
     seen = witness.request("wait_state", expected=expected, timeout=20)
     assert seen["keys"] == sorted(draft.paragraph_ids)
     for replica in (witness, attacker):
@@ -103,9 +83,6 @@ def test_a_raw_yjs_client_cannot_write_outside_the_layout(
             assert response.status_code == 200, f"{path}: {response.status_code} {response.text}"
 
     check_server()
-    for client in clients:
-        client.close()
-    clients.clear()
     peers.close_all()
     live_server.restart()
     check_server()
