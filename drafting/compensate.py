@@ -88,6 +88,32 @@ def restore_content(text: Text, want: Sequence[Chunk]) -> bool:
     return True
 
 
+def chunks_length(chunks: Sequence[Chunk]) -> int:
+    """Code points of the chunks' text; an embed counts one."""
+    return sum(len(value) if isinstance(value, str) else 1 for value, _ in chunks)
+
+
+def has_embeds(text: Text) -> bool:
+    """Whether `text` holds anything but characters (read_chunks shows an embedded Y.Text as characters)."""
+    return any(not isinstance(value, str) for value, _ in text.diff())
+
+
+def remove_embeds(text: Text) -> bool:
+    """Delete everything in `text` that is not characters (embedded values and shared types); returns
+    whether there was any."""
+    positions = []
+    offset = 0  # UTF-8 bytes, an embed counting one
+    for value, _ in text.diff():
+        if isinstance(value, str):
+            offset += utf8_length(value)
+        else:
+            positions.append(offset)
+            offset += 1
+    for position in reversed(positions):
+        del text[position : position + 1]
+    return bool(positions)
+
+
 def restore_order(order: Array[Any], want: Sequence[object]) -> None:
     """Edit `order` back to `want` with the fewest deletions and insertions."""
     have = list(order)

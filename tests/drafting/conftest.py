@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -8,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from drafting.catalogue import add_delegation, create_document, create_negotiation
 from drafting.kinds import DelegationKind, DocumentKind, ParagraphKind
+from tests.drafting.guard_room import Room, room_fixture
 
 
 @dataclass(frozen=True)
@@ -33,3 +35,9 @@ def registered(engine: Engine) -> Registered:
         )
         plan = create_document(session, negotiation.id, DocumentKind.PLAN_OF_ACTION, "Plan de Acción")
         return Registered(negotiation.id, declaration.id, plan.id)
+
+
+@pytest.fixture
+def room() -> Iterator[Room]:
+    """A guarded declaration of three paragraphs, PP1 locked (tests/drafting/guard_room.py)."""
+    yield from room_fixture()

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -9,98 +7,27 @@ from pycrdt import Doc, Map, Text
 
 from drafting.compensate import read_chunks, restore_order, restore_text
 from drafting.errors import MalformedUpdate
-from drafting.guard import Guard, Rights, Verdict, apply_guarded
-from drafting.kinds import DocumentKind, DocumentStatus, ParagraphKind, ParagraphStatus
-from drafting.layout import DOCUMENT_KEY, bind, new_draft, write_document
+from drafting.guard import Guard, apply_guarded
+from drafting.layout import DOCUMENT_KEY, bind
 from drafting.textpos import utf8_offset
-
-PP, OP = ParagraphKind.PREAMBULAR, ParagraphKind.OPERATIVE
-
-LOCKED_TEXT = "Reconociendo la contribución de las personas migrantes 🌎 a la región;"
-OPEN_TEXT = "Acuerdan fortalecer la cooperación regional;"
-OTHER_TEXT = "Promoverán una migración segura, ordenada y regular 🤝."
-
-DELEGATE = Rights(edit_text=True, restructure=False)
-EDITOR = Rights(edit_text=True, restructure=True)
-READER = Rights(edit_text=False, restructure=False)
+from tests.drafting.guard_room import (
+    DELEGATE,
+    EDITOR,
+    LOCKED_TEXT,
+    OPEN_TEXT,
+    OTHER_TEXT,
+    READER,
+    Room,
+    delete_range,
+    insert_at,
+    state,
+    text,
+    texts,
+)
 
 LOCKED_REFUSAL = "PP1 is locked (agreed ad ref): its text cannot change"
 INFO_REFUSAL = "labels, statuses and locks (info) are written only by the server"
 RESTRUCTURE_REFUSAL = "your role may not add, remove or reorder paragraphs"
-
-
-@dataclass
-class Room:
-    """The server's document under a guard, and the documents of its clients."""
-
-    server: Doc[Any]
-    guard: Guard
-    locked: str  # PP1, agreed ad ref
-    open: str  # OP1
-    other: str  # OP2
-
-    def client(self) -> Doc[Any]:
-        doc: Doc[Any] = Doc()
-        doc.apply_update(self.server.get_update())
-        return doc
-
-    def send(self, client: Doc[Any], rights: Rights) -> Verdict:
-        """The client's changes reach the server; what the server then holds goes back to the client."""
-        verdict = self.guard.apply(client.get_update(self.server.get_state()), rights)
-        client.apply_update(self.server.get_update(client.get_state()))
-        return verdict
-
-    def server_edit(self, **changes: Any) -> None:
-        """The server changes a paragraph's info, or with `document=`, the document's."""
-        _, _, info = bind(self.server)
-        with self.server.transaction(origin="server"):
-            for key, values in changes.items():
-                target = DOCUMENT_KEY if key == "document" else getattr(self, key)
-                info[target] = {**info[target], **values}
-
-
-@pytest.fixture
-def room() -> Iterator[Room]:
-    server = new_draft()
-    locked, open_, other = write_document(
-        server,
-        title="Declaración de México",
-        kind=DocumentKind.DECLARATION,
-        status=DocumentStatus.DRAFT,
-        paragraphs=[(PP, LOCKED_TEXT), (OP, OPEN_TEXT), (OP, OTHER_TEXT)],
-    )
-    _, _, info = bind(server)
-    with server.transaction(origin="server"):
-        info[locked] = {**info[locked], "status": ParagraphStatus.AGREED_AD_REF.value, "locked": True}
-    room = Room(server, Guard(server), locked, open_, other)
-    yield room
-    room.guard.close()
-
-
-def texts(doc: Doc[Any]) -> dict[str, str]:
-    return {key: str(value) for key, value in bind(doc)[1].items()}
-
-
-def text(doc: Doc[Any], paragraph_id: str) -> Text:
-    value = bind(doc)[1][paragraph_id]
-    assert isinstance(value, Text)
-    return value
-
-
-def state(doc: Doc[Any]) -> tuple[list[Any], dict[str, Any], dict[str, Any]]:
-    order, paragraphs, info = bind(doc)
-    return list(order), {k: read_chunks(v) for k, v in paragraphs.items()}, info.to_py() or {}
-
-
-def insert_at(doc: Doc[Any], paragraph_id: str, codepoint: int, value: str, **attrs: Any) -> None:
-    target = text(doc, paragraph_id)
-    target.insert(utf8_offset(str(target), codepoint), value, attrs or None)
-
-
-def delete_range(doc: Doc[Any], paragraph_id: str, start: int, stop: int) -> None:
-    target = text(doc, paragraph_id)
-    content = str(target)
-    del target[utf8_offset(content, start) : utf8_offset(content, stop)]
 
 
 def assert_locked_intact(room: Room, *clients: Doc[Any]) -> None:
@@ -250,8 +177,8 @@ def test_restructuring_without_the_right_is_undone(room: Room) -> None:
     before_order = list(bind(room.server)[0])
     with client.transaction():
         order, paragraphs, _ = bind(client)
-        paragraphs["pnuevo000001"] = Text("Párrafo nuevo 🆕")
-        order.insert(1, "pnuevo000001")
+        paragraphs["p00000000a001"] = Text("Párrafo nuevo 🆕")
+        order.insert(1, "p00000000a001")
         del order[list(order).index(room.other)]
         del paragraphs[room.other]
         moved = list(order).index(room.open)
@@ -271,20 +198,20 @@ def test_a_sender_who_may_restructure_moves_adds_and_removes_but_not_a_locked_pa
     client = room.client()
     with client.transaction():
         order, paragraphs, _ = bind(client)
-        paragraphs["pnuevo000002"] = Text("Párrafo añadido 🆕")
+        paragraphs["p00000000a002"] = Text("Párrafo añadido 🆕")
         del order[0:3]
-        order.extend([room.open, "pnuevo000002"])
+        order.extend([room.open, "p00000000a002"])
         del paragraphs[room.other]
 
     verdict = room.send(client, EDITOR)
 
     assert verdict.refused == ("PP1 is locked (agreed ad ref): it cannot be removed",)
     for doc in (room.server, client):
-        assert list(bind(doc)[0]) == [room.locked, room.open, "pnuevo000002"]
+        assert list(bind(doc)[0]) == [room.locked, room.open, "p00000000a002"]
         assert texts(doc) == {
             room.locked: LOCKED_TEXT,
             room.open: OPEN_TEXT,
-            "pnuevo000002": "Párrafo añadido 🆕",
+            "p00000000a002": "Párrafo añadido 🆕",
         }
 
 
@@ -300,8 +227,8 @@ def test_an_adopted_or_silenced_document_is_locked_whole(room: Room, status: str
         order, paragraphs, _ = bind(client)
         insert_at(client, room.open, 0, "¿")
         text(client, room.other).format(0, 3, {"bold": True})
-        paragraphs["pnuevo000003"] = Text("Otro 🆕")
-        order.append("pnuevo000003")
+        paragraphs["p00000000a003"] = Text("Otro 🆕")
+        order.append("p00000000a003")
 
     verdict = room.send(client, EDITOR)
 

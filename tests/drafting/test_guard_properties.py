@@ -153,7 +153,7 @@ class Negotiation:
                     del order[list(order).index(paragraph_id)]
         elif kind == "add":
             self.added += 1
-            new_id = f"pnuevo{self.added:06d}"
+            new_id = f"p{self.added:012x}"
             with doc.transaction():
                 paragraphs[new_id] = Text(args[1])
                 order.insert(args[0] % (len(order) + 1), new_id)

@@ -1,5 +1,6 @@
 // A hand-written yjs client that tries to change what it may not: the text of a locked paragraph,
-// `info`, and the structure of the draft. Stock yjs + y-websocket, no UI. Driven like client.mjs:
+// `info`, and the structure of the draft (`attack`), or what the layout does not allow (`attack_layout`).
+// Stock yjs + y-websocket, no UI. Driven like client.mjs:
 //
 //   node attacker.mjs WS_URL DOCUMENT_ID      (bearer token in env CONSENSO_TOKEN)
 //
@@ -112,6 +113,31 @@ const attack = async ({ locked, unlocked, marker, timeout = 10 }) => {
   return { tried }
 }
 
+// Writes outside the layout contract (README, CRDT layout), each in its own transaction, then an
+// allowed edit: a root the layout does not know, a paragraph replaced by a number, a paragraph called
+// `document`, half a million characters, a Y.Text attribute, an embed and large formatting.
+const attackLayout = async ({ replaced, edited, marker, secret, timeout = 10 }) => {
+  const tried = []
+  const step = (name, change) => { doc.transact(change); tried.push(name) }
+  step('unknown root', () => {
+    const notas = doc.getMap('notas')
+    notas.set('borrador', secret + 'x'.repeat(200_000))
+    notas.set('anidado', new Y.Map([['más', secret + '-anidado']]))
+  })
+  step('number for a paragraph', () => paragraphs.set(replaced, 42))
+  step('paragraph called document', () => {
+    paragraphs.set('document', new Y.Text(secret + '-document'))
+    order.insert(1, ['document'])
+  })
+  step('half a million characters', () => paragraphs.get(edited).insert(0, secret + 'y'.repeat(500_000)))
+  step('text attribute', () => paragraphs.get(edited).setAttribute('nota', secret + '-attribute'))
+  step('embed', () => paragraphs.get(edited).insertEmbed(1, { imagen: secret + '-embed' }))
+  step('formatting', () => paragraphs.get(edited).format(0, 4, { nota: secret + 'z'.repeat(300) }))
+  await waitFor(() => paragraphs.get(replaced) instanceof Y.Text, timeout, () => `paragraph ${replaced} to come back`)
+  step('allowed edit', () => paragraphs.get(edited).insert(paragraphs.get(edited).length, ` ${marker}`))
+  return { tried }
+}
+
 const commands = {
   status: () => snapshot(),
   snapshot: () => snapshot(),
@@ -120,7 +146,15 @@ const commands = {
     return snapshot()
   },
   attack,
-  // Waits until this replica shows `expected`: its order, these texts, texts containing these needles.
+  attack_layout: attackLayout,
+  // Whether the secret appears anywhere in this replica's whole state (tombstones included).
+  holds: ({ secret }) => ({
+    holds: Buffer.from(Y.encodeStateAsUpdate(doc)).includes(Buffer.from(secret)),
+    notas: plain(doc.getMap('notas')),
+    roots: [...doc.share.keys()].sort()
+  }),
+  // Waits until this replica shows `expected`: its order, these texts, texts containing these needles,
+  // these deltas, and nothing anywhere in its state that contains `without`.
   wait_state: async ({ expected, timeout = 15 }) => {
     const matches = () => {
       const now = snapshot()
@@ -128,6 +162,12 @@ const commands = {
       for (const [id, text] of Object.entries(expected.texts ?? {})) if (now.texts[id] !== text) return false
       for (const [id, needle] of Object.entries(expected.contains ?? {})) {
         if (!(now.texts[id] ?? '').includes(needle)) return false
+      }
+      for (const [id, delta] of Object.entries(expected.deltas ?? {})) {
+        if (JSON.stringify(now.deltas[id]) !== JSON.stringify(delta)) return false
+      }
+      if (expected.without && Buffer.from(Y.encodeStateAsUpdate(doc)).includes(Buffer.from(expected.without))) {
+        return false
       }
       return true
     }

@@ -17,6 +17,7 @@ from typing import Any
 
 HERE = Path(__file__).parent
 SCRIPT = HERE / "client.mjs"
+ATTACKER = HERE / "attacker.mjs"  # a hand-written client that tries what the server refuses
 # Extra seconds the Python side waits beyond a command's own timeout in Node.
 MARGIN = 5.0
 
@@ -40,11 +41,11 @@ class NodeClientError(AssertionError):
 
 
 class NodeClient:
-    def __init__(self, name: str, ws_url: str, document_id: str, token: str) -> None:
+    def __init__(self, name: str, ws_url: str, document_id: str, token: str, script: Path = SCRIPT) -> None:
         self.name = name
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 (read on failure, closed in close())
         self._process = subprocess.Popen(
-            ["node", str(SCRIPT), ws_url, document_id],
+            ["node", str(script), ws_url, document_id],
             cwd=HERE,
             env={**os.environ, "CONSENSO_TOKEN": token},
             stdin=subprocess.PIPE,

@@ -7,12 +7,19 @@ from typing import Any
 
 import httpx
 
-from tests.interop.interop_node import NodeClient
+from tests.interop.interop_node import ATTACKER, NodeClient
 from tests.interop.interop_pycrdt import PycrdtClient
 
 PPT = "ppt@demo.consenso"
 HEAD_MEX = "head.mex@demo.consenso"
 DELEGATE_GTM = "delegate.gtm@demo.consenso"
+
+# What the attack tests draft: accents, emoji and an emoji with a skin tone (several UTF-16 units).
+ATTACKED_PARAGRAPHS = [
+    "Reconociendo la contribución de las personas migrantes al desarrollo 🌎.",
+    "Proteger a niñas, niños y adolescentes 👧🏽 en situación de migración.",
+    "Fortalecer la cooperación regional en materia de retorno digno.",
+]
 
 
 @dataclass(frozen=True)
@@ -36,6 +43,14 @@ class Peers:
 
     def node(self, document_id: str, email: str) -> NodeClient:
         client = NodeClient(email, self._server.ws_url, document_id, self.token(email))
+        self._open.append(client)
+        return client
+
+    def attacker(self, document_id: str, email: str) -> NodeClient:
+        """attacker.mjs: a stock yjs client that also writes what the server refuses."""
+        client = NodeClient(
+            f"attacker.mjs as {email}", self._server.ws_url, document_id, self.token(email), ATTACKER
+        )
         self._open.append(client)
         return client
 

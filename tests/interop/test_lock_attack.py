@@ -7,52 +7,17 @@ told why with the y-protocols permission-denied message.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
-from unittest import mock
 
 import httpx
 import pytest
 
-from tests.interop import interop_node
-from tests.interop.interop_node import NodeClient
-from tests.interop.interop_peers import DELEGATE_GTM, HEAD_MEX, PPT, Peers
+from tests.interop.interop_peers import ATTACKED_PARAGRAPHS, DELEGATE_GTM, HEAD_MEX, PPT, Peers
 
 pytestmark = pytest.mark.node
 
-ATTACKER = interop_node.HERE / "attacker.mjs"
-PARAGRAPHS = [
-    "Reconociendo la contribución de las personas migrantes al desarrollo 🌎.",
-    "Proteger a niñas, niños y adolescentes 👧🏽 en situación de migración.",
-    "Fortalecer la cooperación regional en materia de retorno digno.",
-]
+PARAGRAPHS = ATTACKED_PARAGRAPHS
 MARKER = "«enmienda-legítima ✅»"
-
-
-class Attackers:
-    def __init__(self, server: Any, peers: Peers) -> None:
-        self._server = server
-        self._peers = peers
-        self._open: list[NodeClient] = []
-
-    def start(self, document_id: str, email: str) -> NodeClient:
-        with mock.patch.object(interop_node, "SCRIPT", ATTACKER):
-            client = NodeClient(
-                f"attacker.mjs as {email}", self._server.ws_url, document_id, self._peers.token(email)
-            )
-        self._open.append(client)
-        return client
-
-    def close_all(self) -> None:
-        while self._open:
-            self._open.pop().close()
-
-
-@pytest.fixture
-def attackers(live_server: Any, peers: Peers) -> Iterator[Attackers]:
-    clients = Attackers(live_server, peers)
-    yield clients
-    clients.close_all()
 
 
 def _lock(server: Any, peers: Peers, document_id: str, paragraph_id: str) -> dict[str, Any]:
@@ -68,13 +33,13 @@ def _lock(server: Any, peers: Peers, document_id: str, paragraph_id: str) -> dic
 
 
 def test_a_raw_yjs_client_cannot_change_a_locked_paragraph_info_or_order(
-    live_server: Any, create_draft: Any, peers: Peers, attackers: Attackers
+    live_server: Any, create_draft: Any, peers: Peers
 ) -> None:
     draft = create_draft(PARAGRAPHS)
     locked, unlocked = draft.paragraph_ids[1], draft.paragraph_ids[2]
     assert _lock(live_server, peers, draft.id, locked)["locked"] is True
 
-    attacker = attackers.start(draft.id, DELEGATE_GTM)  # may edit text, may not restructure
+    attacker = peers.attacker(draft.id, DELEGATE_GTM)  # may edit text, may not restructure
     before = attacker.request("wait_synced")
     assert before["info"][locked]["locked"] is True, "the lock reached the client live"
     assert before["order"] == draft.paragraph_ids
@@ -118,7 +83,7 @@ def test_a_raw_yjs_client_cannot_change_a_locked_paragraph_info_or_order(
         assert by_id[unlocked]["text"] == after["texts"][unlocked]
 
     # A second stock client, the server, and both again after a restart (what the database holds).
-    witness = attackers.start(draft.id, HEAD_MEX)
+    witness = peers.attacker(draft.id, HEAD_MEX)
     witness.request("wait_synced")
     check_replica(witness.request("wait_state", expected=expected | {"texts": {locked: PARAGRAPHS[1]}}))
     stock = peers.node(draft.id, HEAD_MEX)
@@ -127,10 +92,9 @@ def test_a_raw_yjs_client_cannot_change_a_locked_paragraph_info_or_order(
     assert stock.text(locked) == PARAGRAPHS[1]
     check_server()
 
-    attackers.close_all()
     peers.close_all()
     live_server.restart()
     check_server()
-    witness = attackers.start(draft.id, HEAD_MEX)
+    witness = peers.attacker(draft.id, HEAD_MEX)
     witness.request("wait_synced")
     check_replica(witness.request("snapshot"))

@@ -83,12 +83,12 @@ def test_the_ppt_inserting_a_paragraph_gets_a_bis_label_from_the_server(app: App
     after = client.order[1]
     label = client.info[after]["label"]
     with client.doc.transaction():
-        client.paragraphs["pnew00000001"] = Text("Reconociendo el aporte de la sociedad civil 🤝")
-        client.order.insert(2, "pnew00000001")
+        client.paragraphs["p00000000be01"] = Text("Reconociendo el aporte de la sociedad civil 🤝")
+        client.order.insert(2, "p00000000be01")
     send_updates(socket, client)
-    until(socket, client, lambda _m: "pnew00000001" in client.info)
-    assert client.info["pnew00000001"]["label"] == f"{label}bis"
-    assert client.info["pnew00000001"]["locked"] is False
+    until(socket, client, lambda _m: "p00000000be01" in client.info)
+    assert client.info["p00000000be01"]["label"] == f"{label}bis"
+    assert client.info["p00000000be01"]["locked"] is False
     socket.close()
 
 

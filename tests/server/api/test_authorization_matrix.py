@@ -367,14 +367,14 @@ def test_restructuring_on_the_sync_socket_is_the_ppts(app: App, role: str) -> No
     socket, client = connect(app, USERS[role])
     count = len(client.order)
     with client.doc.transaction():
-        client.paragraphs["pmatrix00001"] = Text("Párrafo nuevo")
-        client.order.insert(2, "pmatrix00001")
+        client.paragraphs["p00000000ab01"] = Text("Párrafo nuevo")
+        client.order.insert(2, "p00000000ab01")
     send_updates(socket, client)
     if role in CHAIR:
-        until(socket, client, lambda _m: "pmatrix00001" in client.info)
+        until(socket, client, lambda _m: "p00000000ab01" in client.info)
         assert len(read_paragraphs(Store(app.engine).load(1).to_doc())) == count + 1
     else:
         until(socket, client, lambda _m: bool(client.denied))
         until(socket, client, lambda _m: len(client.order) == count)
-        assert "pmatrix00001" not in [p.id for p in read_paragraphs(Store(app.engine).load(1).to_doc())]
+        assert "p00000000ab01" not in [p.id for p in read_paragraphs(Store(app.engine).load(1).to_doc())]
     socket.close()
