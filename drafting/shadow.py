@@ -16,17 +16,14 @@ from typing import Any
 
 from pycrdt import Array, ArrayEvent, Doc, Map, Subscription, Text, TransactionEvent
 
+from drafting.consensus.rules import FROZEN_TEXT
 from drafting.errors import MalformedUpdate
-from drafting.kinds import DocumentStatus
 from drafting.layout import DOCUMENT_KEY, bind
 from drafting.layout_contract import ROOTS, LayoutLimits
 from drafting.updates import EMPTY_UPDATE, apply_checked
 
-# Document statuses that lock the whole text, and how a refusal names them.
-FROZEN: dict[str, str] = {
-    DocumentStatus.ADOPTED: "adopted",
-    DocumentStatus.UNDER_SILENCE: "under silence procedure",
-}
+# Document statuses that lock the whole text, and how a refusal names them: the consensus rule's own.
+FROZEN: dict[str, str] = {str(status): words for status, words in FROZEN_TEXT.items()}
 
 ABSENT = object()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,11 @@ print("replayed")
 """
 
 
+# Whether the replay loops depends on the process's layout (its working directory, environment and argv
+# shift what Yrs reads), so each variant runs with all three fixed, and the bug shows if any variant hangs.
+VARIANTS = ("/", "/tmp", "/usr/lib", "/etc")
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="pycrdt 0.14.13 loops forever replaying these 14 updates (found by fuzzing the sync socket); "
@@ -29,13 +35,30 @@ print("replayed")
     "(server/sync/rooms.py)",
 )
 def test_replaying_some_fuzzed_logs_hangs_pycrdt() -> None:
-    try:
-        done = subprocess.run(
-            [sys.executable, "-c", REPLAY, str(HANGING_LOG)], capture_output=True, text=True, timeout=10
+    environment = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
+    replays = [
+        subprocess.Popen(
+            [sys.executable, "-c", REPLAY, str(HANGING_LOG.resolve())],
+            cwd=cwd,
+            env=environment,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
-    except subprocess.TimeoutExpired:
-        pytest.fail("replaying the log did not finish within 10 s")
-    assert done.stdout.strip() == "replayed", done.stderr
+        for cwd in VARIANTS
+    ]
+    hung = []
+    deadline = time.monotonic() + 10  # the replays run side by side: ten seconds for all of them
+    for cwd, replay in zip(VARIANTS, replays, strict=True):
+        try:
+            out, err = replay.communicate(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            replay.kill()
+            replay.communicate()
+            hung.append(cwd)
+            continue
+        assert out.strip() == "replayed", err
+    assert not hung, f"replaying the log did not finish within 10 s (working directories {hung})"
 
 
 class PanicException(BaseException):
