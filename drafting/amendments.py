@@ -76,7 +76,7 @@ class Rebased:
 
 class AmendmentConflict(Conflict):
     def __init__(self, rebased: Rebased) -> None:
-        super().__init__(rebased.explanation())
+        super().__init__(rebased.explanation(), code="amendment_conflict")
         self.rebased = rebased
 
 
@@ -237,7 +237,9 @@ def replace_text(doc: Doc[Any], paragraph_id: str, expected: str, result: str) -
     if not isinstance(text, Text):
         raise NotFound("paragraph", paragraph_id)
     if str(text) != expected:
-        raise Conflict("the paragraph changed while the amendment was being applied; try again")
+        raise Conflict(
+            "the paragraph changed while the amendment was being applied; try again", code="concurrent_change"
+        )
     restore_content(text, [(result, {})] if result else [])
 
 

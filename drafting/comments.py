@@ -132,7 +132,10 @@ def resolve(
     if not visible_to(thread, by.delegation_id):
         raise NotFound("comment", thread_id)
     if resolved == (thread.resolved_at is not None):
-        raise Conflict(f"the thread is already {'resolved' if resolved else 'open'}")
+        raise Conflict(
+            f"the thread is already {'resolved' if resolved else 'open'}",
+            code="already_resolved" if resolved else "already_open",
+        )
     thread.resolved_at = utcnow() if resolved else None
     thread.resolved_by_id = by.id if resolved else None
     session.flush()

@@ -137,4 +137,6 @@ class Incorporation(Base):
 @event.listens_for(PositionVersion, "before_update")
 @event.listens_for(PositionVersion, "before_delete")
 def _versions_are_immutable(_mapper: Any, _connection: Any, version: PositionVersion) -> None:
-    raise Conflict(f"position version {version.id} was submitted and cannot be altered")
+    raise Conflict(
+        f"position version {version.id} was submitted and cannot be altered", code="immutable_version"
+    )

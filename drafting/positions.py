@@ -172,7 +172,7 @@ def withdraw(
         raise NotFound("submitted position on paragraph", paragraph_id)
     current = version_number(session, position, position.latest_version)
     if current.withdrawn:
-        raise Conflict("the position is already withdrawn")
+        raise Conflict("the position is already withdrawn", code="already_withdrawn")
     version = PositionVersion(
         position=position,
         number=_next_number(position, revises),
@@ -192,7 +192,9 @@ def _next_number(position: Position, revises: int) -> int:
     if revises != position.latest_version:
         raise Conflict(
             f"stale position: you revised version {revises}, but version {position.latest_version} "
-            "has been submitted since; reload it and revise that"
+            "has been submitted since; reload it and revise that",
+            code="stale_version",
+            latest=position.latest_version,
         )
     position.latest_version += 1
     return position.latest_version

@@ -1,13 +1,16 @@
 """Consensus in the draft's Y.Doc: reading statuses and locks from `info`, and writing them back.
 
 `info` is written only by the server; the guard (drafting.guard) enforces what it says. Each write
-replaces a whole entry: `info[paragraph id] = {label, kind, status, locked}`, `info["document"] =
+replaces a whole entry: `info[paragraph id] = {label, kind, status, locked, changed_by, reason,
+changed_at}` (the last three: who last changed the status or lock, why, when), `info["document"] =
 {title, kind, status}`. The writers are called inside the room's server transaction.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from pycrdt import Doc, Map, Text
@@ -59,20 +62,47 @@ def label_of(meta: dict[str, Any], paragraph_id: str) -> str:
     return str(meta.get("label") or paragraph_id)
 
 
-def write_paragraph(doc: Doc[Any], paragraph_id: str, state: ParagraphState) -> None:
+@dataclass(frozen=True)
+class Change:
+    """Who last changed a paragraph's status or lock, why and when: kept in its `info` entry, so a reader
+    who opens the document later can still say "locked by the PPT (Mexico): consultations"."""
+
+    by_name: str | None
+    by_delegation: str | None
+    reason: str
+    at: datetime
+
+    def as_info(self) -> dict[str, Any]:
+        by = {"name": self.by_name, "delegation": self.by_delegation} if self.by_name else None
+        return {"changed_by": by, "reason": self.reason or None, "changed_at": self.at.isoformat()}
+
+
+CHANGE_KEYS = ("changed_by", "reason", "changed_at")
+
+
+def write_paragraph(
+    doc: Doc[Any], paragraph_id: str, state: ParagraphState, change: Change | None = None
+) -> None:
     _, _, info = bind(doc)
     meta = _plain(info.get(paragraph_id))
-    info[paragraph_id] = {
+    entry: dict[str, Any] = {
         "label": str(meta.get("label", "")),
         "kind": str(meta.get("kind", ParagraphKind.OPERATIVE.value)),
         "status": state.status.value,
         "locked": state.locked,
     }
+    if change is not None:
+        entry.update(change.as_info())
+    else:
+        entry.update({key: meta[key] for key in CHANGE_KEYS if key in meta})
+    info[paragraph_id] = entry
 
 
-def write_paragraphs(doc: Doc[Any], states: Iterable[tuple[str, ParagraphState]]) -> None:
+def write_paragraphs(
+    doc: Doc[Any], states: Iterable[tuple[str, ParagraphState]], change: Change | None = None
+) -> None:
     for paragraph_id, state in states:
-        write_paragraph(doc, paragraph_id, state)
+        write_paragraph(doc, paragraph_id, state, change)
 
 
 def write_document_status(doc: Doc[Any], status: DocumentStatus) -> None:

@@ -56,9 +56,11 @@ class FinalText:
 def reason_of(reason: str | None, *, required: bool) -> str:
     cleaned = (reason or "").strip()
     if required and not cleaned:
-        raise InvalidInput("give a reason: it goes to the record and to every participant")
+        raise InvalidInput(
+            "give a reason: it goes to the record and to every participant", code="reason_required"
+        )
     if len(cleaned) > REASON_LIMIT:
-        raise InvalidInput(f"a reason has at most {REASON_LIMIT} characters")
+        raise InvalidInput(f"a reason has at most {REASON_LIMIT} characters", code="reason_too_long")
     return cleaned
 
 
@@ -133,9 +135,13 @@ def change_status(
     """
     _check_open_document(document)
     if current.status is ParagraphStatus.AGREED:
-        raise Conflict("the paragraph is agreed: agreed text is closed and cannot change status")
+        raise Conflict(
+            "the paragraph is agreed: agreed text is closed and cannot change status", code="paragraph_agreed"
+        )
     if target is current.status:
-        raise Conflict(f"the paragraph is already {_words(target)}")
+        raise Conflict(
+            f"the paragraph is already {_words(target)}", code="already_in_status", status=target.value
+        )
     if target in ALWAYS_LOCKED:
         reason_of(reason, required=False)
         return ParagraphState(target, locked=True)
@@ -149,7 +155,7 @@ def change_status(
 def lock(current: ParagraphState, document: DocumentStatus, reason: str | None) -> ParagraphState:
     _check_open_document(document)
     if current.locked:
-        raise Conflict(f"the paragraph is already locked ({_words(current.status)})")
+        raise Conflict(f"the paragraph is already locked ({_words(current.status)})", code="already_locked")
     reason_of(reason, required=False)
     return replace(current, locked=True)
 
@@ -158,9 +164,11 @@ def unlock(current: ParagraphState, document: DocumentStatus, reason: str | None
     """Unlocking agreed ad ref text reopens it (status open); agreed text stays closed."""
     _check_open_document(document)
     if current.status is ParagraphStatus.AGREED:
-        raise Conflict("the paragraph is agreed: agreed text is closed and cannot be unlocked")
+        raise Conflict(
+            "the paragraph is agreed: agreed text is closed and cannot be unlocked", code="paragraph_agreed"
+        )
     if not current.locked:
-        raise Conflict("the paragraph is not locked")
+        raise Conflict("the paragraph is not locked", code="not_locked")
     reason_of(reason, required=True)
     status = ParagraphStatus.OPEN if current.status is ParagraphStatus.AGREED_AD_REF else current.status
     return ParagraphState(status, locked=False)
@@ -169,7 +177,11 @@ def unlock(current: ParagraphState, document: DocumentStatus, reason: str | None
 def reopen_on_break(current: ParagraphState, label: str) -> ParagraphState:
     """A paragraph named by a head of delegation breaking silence reopens, unless agreed (closed)."""
     if current.status is ParagraphStatus.AGREED:
-        raise Conflict(f"{label} is agreed: agreed text is closed, silence cannot be broken on it")
+        raise Conflict(
+            f"{label} is agreed: agreed text is closed, silence cannot be broken on it",
+            code="paragraph_agreed",
+            label=label,
+        )
     return ParagraphState(ParagraphStatus.OPEN, locked=False)
 
 
@@ -185,31 +197,39 @@ def silence_deadline(now: datetime, requested: datetime | None, default: timedel
     if requested is None:
         return as_utc(now) + default
     if requested.tzinfo is None:
-        raise InvalidInput("the deadline needs a time zone (for example 2025-11-20T18:00:00-06:00)")
+        raise InvalidInput(
+            "the deadline needs a time zone (for example 2025-11-20T18:00:00-06:00)",
+            code="deadline_without_zone",
+        )
     if as_utc(requested) <= as_utc(now):
-        raise InvalidInput("the deadline must be in the future")
+        raise InvalidInput("the deadline must be in the future", code="deadline_in_the_past")
     return as_utc(requested)
 
 
 def start_silence(document: DocumentStatus) -> DocumentStatus:
     if document is DocumentStatus.ADOPTED:
-        raise Conflict("the document is adopted: nothing in it changes any more")
+        raise Conflict("the document is adopted: nothing in it changes any more", code="document_adopted")
     if document is DocumentStatus.UNDER_SILENCE:
-        raise Conflict("the document is already under silence procedure")
+        raise Conflict("the document is already under silence procedure", code="already_under_silence")
     return DocumentStatus.UNDER_SILENCE
 
 
 def end_silence(document: DocumentStatus) -> DocumentStatus:
     """Cancelled or broken: back to draft."""
     if document is not DocumentStatus.UNDER_SILENCE:
-        raise Conflict(f"the document is not under silence procedure (it is {document.value})")
+        raise Conflict(
+            f"the document is not under silence procedure (it is {document.value})", code="not_under_silence"
+        )
     return DocumentStatus.DRAFT
 
 
 def check_break(document: DocumentStatus, deadline: datetime, now: datetime) -> None:
     end_silence(document)
     if as_utc(now) >= as_utc(deadline):
-        raise Conflict("the silence procedure's deadline has passed: the document is being adopted")
+        raise Conflict(
+            "the silence procedure's deadline has passed: the document is being adopted",
+            code="deadline_passed",
+        )
 
 
 def is_due(deadline: datetime, now: datetime) -> bool:
@@ -223,11 +243,14 @@ def seconds_until(deadline: datetime, now: datetime) -> float:
 def adopt(document: DocumentStatus, *, by_silence: bool = False) -> DocumentStatus:
     """The PPT adopts a draft; a silence procedure that ends unbroken adopts what was under silence."""
     if document is DocumentStatus.ADOPTED:
-        raise Conflict("the document is already adopted")
+        raise Conflict("the document is already adopted", code="document_adopted")
     if document is DocumentStatus.UNDER_SILENCE and not by_silence:
-        raise Conflict("the document is under silence procedure: it is adopted when the deadline passes")
+        raise Conflict(
+            "the document is under silence procedure: it is adopted when the deadline passes",
+            code="document_under_silence",
+        )
     if document is DocumentStatus.DRAFT and by_silence:
-        raise Conflict("the document is not under silence procedure")
+        raise Conflict("the document is not under silence procedure", code="not_under_silence")
     return DocumentStatus.ADOPTED
 
 

@@ -8,11 +8,12 @@ from sqlalchemy.orm import Session
 
 from auth.policy import Action
 from drafting.catalogue import document_by_id, documents_for
-from drafting.kinds import DocumentKind, DocumentStatus, ParagraphKind, ParagraphStatus
+from drafting.consensus.records import latest_silence
+from drafting.kinds import DocumentKind, DocumentStatus, ParagraphKind, ParagraphStatus, SilenceState
 from drafting.layout import read_document_info, read_paragraphs
 from drafting.models import Document, User
 from server.api.pipeline import DOCUMENT, Call, endpoint
-from server.api.schema import BOOLEAN, INTEGER, STRING, array, enum, obj
+from server.api.schema import BOOLEAN, INTEGER, STRING, array, enum, nullable, obj
 
 NEGOTIATION_REF = obj(id=INTEGER, title=STRING)
 DOCUMENT_SUMMARY = obj(
@@ -21,6 +22,8 @@ DOCUMENT_SUMMARY = obj(
     kind=enum(DocumentKind),
     status=enum(DocumentStatus),
     negotiation=NEGOTIATION_REF,
+    chair=obj(code=STRING, name=STRING),
+    silence=nullable(obj(state=enum(SilenceState), deadline=STRING)),
 )
 PARAGRAPH = obj(
     id=STRING,
@@ -37,13 +40,19 @@ DOCUMENT_WITH_PARAGRAPHS = {
 }
 
 
-def document_summary(document: Document) -> dict[str, Any]:
+def document_summary(session: Session, document: Document) -> dict[str, Any]:
+    """A document as lists show it: with its negotiation's chair and its latest silence procedure."""
+    chair = document.negotiation.chair
+    silence = latest_silence(session, document.id)
+    running = {"state": silence.state.value, "deadline": silence.deadline.isoformat()} if silence else None
     return {
         "id": document.id,
         "title": document.title,
         "kind": document.kind.value,
         "status": document.status.value,
         "negotiation": {"id": document.negotiation.id, "title": document.negotiation.title},
+        "chair": {"code": chair.code, "name": chair.name},
+        "silence": running,
     }
 
 
@@ -59,7 +68,7 @@ async def list_documents(call: Call) -> list[dict[str, Any]]:
 
     def work(session: Session) -> list[dict[str, Any]]:
         user = session.get(User, user_id)
-        return [document_summary(d) for d in documents_for(session, user)] if user else []
+        return [document_summary(session, d) for d in documents_for(session, user)] if user else []
 
     return await call.read(work)
 
@@ -73,7 +82,7 @@ async def list_documents(call: Call) -> list[dict[str, Any]]:
 )
 async def show_document(call: Call) -> dict[str, Any]:
     document_id = call.document_id
-    summary = await call.read(lambda session: document_summary(document_by_id(session, document_id)))
+    summary = await call.read(lambda session: document_summary(session, document_by_id(session, document_id)))
     doc = await call.doc()
     info = read_document_info(doc)
     if info.get("status") in {status.value for status in DocumentStatus}:

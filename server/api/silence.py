@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
+from starlette.responses import JSONResponse, Response
+
 from auth.policy import Action
 from drafting.consensus.records import latest_silence
-from drafting.errors import NotFound
 from drafting.kinds import ParagraphStatus, SilenceState
 from server.api.pipeline import DOCUMENT, Call, endpoint
 from server.api.schema import BOOLEAN, STRING, Bounds, Reason, array, enum, nullable, obj
@@ -67,15 +68,14 @@ async def start_silence(call: Call) -> dict[str, Any]:
     "GET",
     DOCUMENT + "/silence",
     Action.READ,
-    "The document's latest silence procedure (running, cancelled, broken or adopted)",
-    response=SILENCE,
+    "The document's latest silence procedure (running, cancelled, broken or adopted); null if it never "
+    "was under silence procedure",
+    response=nullable(SILENCE),
 )
-async def show_silence(call: Call) -> dict[str, Any]:
+async def show_silence(call: Call) -> Response:
     document_id = call.document_id
     silence = await call.read(lambda session: latest_silence(session, document_id))
-    if silence is None:
-        raise NotFound("silence procedure of document", document_id)
-    return silence_json(silence)
+    return JSONResponse(silence_json(silence) if silence is not None else None)
 
 
 @endpoint(

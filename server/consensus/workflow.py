@@ -23,6 +23,7 @@ from auth.principal import Principal
 from drafting.clock import utcnow
 from drafting.consensus import rules
 from drafting.consensus.info import (
+    Change,
     document_status,
     final_paragraphs,
     label_of,
@@ -166,7 +167,8 @@ class ConsensusWorkflow:
                     session, document_id, actor.user_id, [change], cause=cause, reason=cleaned, now=now
                 )
             )
-            await room.edit(lambda doc: write_paragraph(doc, paragraph_id, after))
+            mark = Change(actor.name, actor.delegation_code, cleaned, now)
+            await room.edit(lambda doc: write_paragraph(doc, paragraph_id, after, mark))
         answer = paragraph_json(paragraph_id, meta, after)
         self.publish(document_id, "paragraph_status", {**answer, "reason": cleaned, "by": by(actor)})
         return answer
@@ -245,8 +247,10 @@ class ConsensusWorkflow:
 
             silence = await self.in_session(record)
 
+            mark = Change(actor.name, actor.delegation_code, reason, now)
+
             def write(doc: Doc[Any]) -> None:
-                write_paragraphs(doc, [(change.paragraph_id, change.after) for change in changes])
+                write_paragraphs(doc, [(change.paragraph_id, change.after) for change in changes], mark)
                 write_document_status(doc, status)
 
             await room.edit(write)
@@ -310,8 +314,10 @@ class ConsensusWorkflow:
 
         await self.in_session(record)
 
+        mark = Change(actor.name if actor else None, actor.delegation_code if actor else None, reason, now)
+
         def write(doc: Doc[Any]) -> None:
-            write_paragraphs(doc, [(change.paragraph_id, change.after) for change in changes])
+            write_paragraphs(doc, [(change.paragraph_id, change.after) for change in changes], mark)
             write_document_status(doc, DocumentStatus.ADOPTED)
 
         await room.edit(write)
