@@ -40,6 +40,7 @@ class Settings:
     allowed_origins: frozenset[str] = field(default_factory=frozenset)
     max_message_bytes: int = 1024 * 1024
     send_queue_messages: int = 1024
+    send_queue_bytes: int = 4 * 1024 * 1024
     room_idle_seconds: int = 30
     checkpoint_every: int = 500
     keepalive_seconds: int = 15
@@ -68,6 +69,7 @@ class Settings:
             allowed_origins=allowed,
             max_message_bytes=_int(env, "CONSENSO_MAX_MESSAGE_BYTES", cls.max_message_bytes),
             send_queue_messages=_int(env, "CONSENSO_SEND_QUEUE_MESSAGES", cls.send_queue_messages),
+            send_queue_bytes=_int(env, "CONSENSO_SEND_QUEUE_BYTES", cls.send_queue_bytes),
             room_idle_seconds=_int(env, "CONSENSO_ROOM_IDLE_SECONDS", cls.room_idle_seconds),
             checkpoint_every=_int(env, "CONSENSO_CHECKPOINT_EVERY", cls.checkpoint_every),
             keepalive_seconds=_int(env, "CONSENSO_KEEPALIVE_SECONDS", cls.keepalive_seconds),

@@ -61,6 +61,7 @@ async def sync_endpoint(websocket: WebSocket) -> None:
         send_frame=websocket.send_bytes,
         close_socket=lambda code, reason: websocket.close(code, reason),
         queue_limit=services.settings.send_queue_messages,
+        queue_bytes=services.settings.send_queue_bytes,
         keepalive_seconds=services.settings.keepalive_seconds,
     )
     peer.start()
