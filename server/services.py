@@ -16,6 +16,7 @@ from server.consensus import clock as silence_clock
 from server.consensus.realign import realign_room
 from server.notices import Events
 from server.settings import Settings
+from server.sync.awareness import PresenceLimits
 from server.sync.committer import Committer
 from server.sync.rooms import Rooms
 
@@ -46,6 +47,11 @@ class Services:
             idle_seconds=self.settings.room_idle_seconds,
             checkpoint_every=self.settings.checkpoint_every,
             guard=self.settings.guard,
+            presence=PresenceLimits(
+                state_bytes=self.settings.presence_state_bytes,
+                clients_per_connection=self.settings.presence_clients_per_connection,
+                interval_seconds=self.settings.presence_interval_ms / 1000,
+            ),
             on_open=lambda room: realign_room(self, room),
         )
         await silence_clock.start(self)

@@ -44,6 +44,9 @@ class Settings:
     room_idle_seconds: int = 30
     checkpoint_every: int = 500
     keepalive_seconds: int = 15
+    presence_state_bytes: int = 8 * 1024
+    presence_clients_per_connection: int = 4
+    presence_interval_ms: int = 50
     demo: bool = False
     production: bool = False
     guard: bool = True  # off only to measure the guard's cost in the benchmark
@@ -73,6 +76,11 @@ class Settings:
             room_idle_seconds=_int(env, "CONSENSO_ROOM_IDLE_SECONDS", cls.room_idle_seconds),
             checkpoint_every=_int(env, "CONSENSO_CHECKPOINT_EVERY", cls.checkpoint_every),
             keepalive_seconds=_int(env, "CONSENSO_KEEPALIVE_SECONDS", cls.keepalive_seconds),
+            presence_state_bytes=_int(env, "CONSENSO_PRESENCE_STATE_BYTES", cls.presence_state_bytes),
+            presence_clients_per_connection=_int(
+                env, "CONSENSO_PRESENCE_CLIENTS_PER_CONNECTION", cls.presence_clients_per_connection
+            ),
+            presence_interval_ms=_int(env, "CONSENSO_PRESENCE_INTERVAL_MS", cls.presence_interval_ms),
             demo=_flag(env, "CONSENSO_DEMO"),
             production=_flag(env, "CONSENSO_PRODUCTION"),
             guard=not _flag(env, "CONSENSO_BENCHMARK_WITHOUT_GUARD"),

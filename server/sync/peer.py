@@ -39,7 +39,6 @@ class Peer:
     queue_bytes: int = 4 * 1024 * 1024
     keepalive_seconds: float = 15.0
     id: int = field(default_factory=lambda: next(_ids))
-    awareness_clients: set[int] = field(default_factory=set)
     closed: bool = False
 
     def __post_init__(self) -> None:

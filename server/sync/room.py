@@ -1,4 +1,4 @@
-"""A room: one document's live Y.Doc, the sockets editing it, and their awareness.
+"""A room: one document's live Y.Doc, the sockets editing it, and their presence (server/sync/awareness.py).
 
 An incoming update is applied to the room's document, gets the next sequence number of the document's
 log, and goes to the committer; only once it is committed is it sent to every peer, the sender included
@@ -19,12 +19,11 @@ from drafting.guard import Guard, Rights, Verdict
 from drafting.layout import bind, label_unlabelled
 from drafting.store import Checkpoint, PendingUpdate
 from drafting.updates import EMPTY_UPDATE, apply_checked
+from server.sync.awareness import Presence, PresenceLimits
 from server.sync.committer import Committer
 from server.sync.peer import Peer
 from server.sync.protocol import (
-    AwarenessEntry,
     SyncType,
-    decode_awareness,
     encode_awareness,
     encode_awareness_entries,
     encode_permission_denied,
@@ -47,6 +46,7 @@ class Room:
         checkpoint_every: int = 500,
         checkpoint_seq: int = 0,
         guard: bool = True,
+        presence: PresenceLimits | None = None,
     ) -> None:
         self.document_id = document_id
         self.doc = doc
@@ -55,7 +55,7 @@ class Room:
         self.checkpoint_every = checkpoint_every
         self._checkpoint_seq = checkpoint_seq
         self.peers: set[Peer] = set()
-        self.awareness: dict[int, AwarenessEntry] = {}
+        self.presence = Presence(self.broadcast, presence)
         self.failed = False
         self._captured: list[bytes] = []
         self._order_changed = False
@@ -165,18 +165,13 @@ class Room:
     def join(self, peer: Peer) -> None:
         self.peers.add(peer)
         peer.send(encode_sync(SyncType.STEP1, self.doc.get_state()))
-        if self.awareness:
-            peer.send(encode_awareness(encode_awareness_entries(list(self.awareness.values()))))
+        snapshot = self.presence.snapshot()
+        if snapshot is not None:
+            peer.send(snapshot)
 
     def leave(self, peer: Peer) -> None:
         self.peers.discard(peer)
-        gone = [
-            AwarenessEntry(client_id, self.awareness.pop(client_id).clock + 1, "null")
-            for client_id in peer.awareness_clients
-            if client_id in self.awareness
-        ]
-        if gone:
-            self.broadcast(encode_awareness(encode_awareness_entries(gone)))
+        self.presence.leave(peer.id)
 
     def broadcast(self, frame: bytes) -> None:
         for peer in list(self.peers):
@@ -195,19 +190,13 @@ class Room:
             peer.send(encode_permission_denied("; ".join(verdict.refused)))
 
     def receive_awareness(self, peer: Peer, payload: bytes) -> None:
-        for entry in decode_awareness(payload):
-            if entry.state == "null":
-                self.awareness.pop(entry.client_id, None)
-                peer.awareness_clients.discard(entry.client_id)
-            else:
-                self.awareness[entry.client_id] = entry
-                peer.awareness_clients.add(entry.client_id)
-        self.broadcast(encode_awareness(payload))
+        self.presence.receive(peer.id, peer.principal, payload)
 
     def send_awareness(self, peer: Peer) -> None:
-        peer.send(encode_awareness(encode_awareness_entries(list(self.awareness.values()))))
+        peer.send(self.presence.snapshot() or encode_awareness(encode_awareness_entries([])))
 
     def close(self) -> None:
+        self.presence.close()
         if self.guard is not None:
             self.guard.close()
         for target, subscription in self._subscriptions:

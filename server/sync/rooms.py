@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 
 from drafting.errors import StorageUnavailable
 from drafting.store import Checkpoint, Store
+from server.sync.awareness import PresenceLimits
 from server.sync.committer import Committer
 from server.sync.room import Room
 
@@ -26,6 +27,7 @@ class Rooms:
         idle_seconds: float = 30.0,
         checkpoint_every: int = 500,
         guard: bool = True,
+        presence: PresenceLimits | None = None,
         on_open: Callable[[Room], Awaitable[None]] | None = None,
     ) -> None:
         self.store = store
@@ -33,6 +35,7 @@ class Rooms:
         self.idle_seconds = idle_seconds
         self.checkpoint_every = checkpoint_every
         self.guard = guard
+        self.presence = presence
         self.on_open = on_open
         self._rooms: dict[int, Room] = {}
         self._loading: dict[int, asyncio.Future[Room]] = {}
@@ -67,6 +70,7 @@ class Rooms:
                     checkpoint_every=self.checkpoint_every,
                     checkpoint_seq=stored.checkpoint_seq,
                     guard=self.guard,
+                    presence=self.presence,
                 )
                 if self.on_open is not None:
                     await self.on_open(room)

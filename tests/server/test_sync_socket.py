@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from pycrdt import Text
 from sqlalchemy.orm import Session
@@ -17,6 +19,7 @@ from server.sync.protocol import (
     AwarenessMessage,
     SyncMessage,
     SyncType,
+    decode_awareness,
     encode_awareness,
     encode_awareness_entries,
     encode_sync,
@@ -211,13 +214,46 @@ def test_a_delegate_cannot_restructure_the_text(app: App) -> None:
     assert [p.id for p in read_paragraphs(Store(app.engine).load(1).to_doc())] == order_before
 
 
-def test_awareness_is_relayed_to_everyone_and_cleared_when_a_client_leaves(app: App) -> None:
+def awareness_of(message: object) -> dict[int, object]:
+    if not isinstance(message, AwarenessMessage):
+        return {}
+    return {e.client_id: json.loads(e.state) for e in decode_awareness(message.payload)}
+
+
+def send_awareness(socket: WebSocketTestSession, *entries: tuple[int, int, object]) -> None:
+    encoded = [AwarenessEntry(c, k, json.dumps(state, ensure_ascii=False)) for c, k, state in entries]
+    socket.send_bytes(encode_awareness(encode_awareness_entries(encoded)))
+
+
+def test_presence_is_stamped_with_the_signed_in_user_and_cleared_when_its_owner_leaves(app: App) -> None:
     socket_a, a = connect(app, HEAD_MEX)
     socket_b, b = connect(app, DELEGATE_GTM)
-    state = '{"user":{"name":"Andrés","delegation":"MEX"}}'
-    socket_a.send_bytes(encode_awareness(encode_awareness_entries([AwarenessEntry(4242, 1, state)])))
-    until(socket_a, a, lambda m: isinstance(m, AwarenessMessage) and state.encode() in m.payload)
-    until(socket_b, b, lambda m: isinstance(m, AwarenessMessage) and state.encode() in m.payload)
+    forged = {"user": {"name": "Guatemala", "delegation": "GTM"}, "color": "#ee6352", "cursor": {"anchor": 3}}
+    send_awareness(socket_a, (4242, 1, forged))
+    seen: dict[int, object] = {}
+    until(socket_b, b, lambda m: bool(seen.update(awareness_of(m)) or 4242 in seen))
+    assert seen[4242] == {
+        "user": {"id": 2, "name": "Andrés Ramírez (Head, Mexico)", "delegation": "MEX", "role": "head"},
+        "color": "#ee6352",
+        "cursor": {"anchor": 3},
+    }
+    until(socket_a, a, lambda m: 4242 in awareness_of(m))  # A is told its own stamped state too
+    # B re-sends A's state (stock clients do) and tries to clear it: neither reaches anyone.
+    send_awareness(socket_b, (4242, 1, forged), (4242, 2, None), (77, 1, {"color": "#000"}))
+    seen.clear()
+    until(socket_a, a, lambda m: bool(seen.update(awareness_of(m)) or 77 in seen))
+    assert 4242 not in seen
+    socket_b.close()  # B leaves: only its own id is cleared
+    seen.clear()
+    until(socket_a, a, lambda m: bool(seen.update(awareness_of(m)) or 77 in seen))
+    assert seen == {77: None}
+    socket_c, c = connect(app, OBSERVER)
+    socket_c.send_bytes(bytes((3,)))  # query awareness: A's state is still there, B's is gone
+    seen.clear()
+    until(socket_c, c, lambda m: bool(seen.update(awareness_of(m)) or 4242 in seen))
+    assert 77 not in seen
     socket_a.close()
-    until(socket_b, b, lambda m: isinstance(m, AwarenessMessage) and m.payload.endswith(b"null"))
-    socket_b.close()
+    seen.clear()
+    until(socket_c, c, lambda m: bool(seen.update(awareness_of(m)) or 4242 in seen))
+    assert seen == {4242: None}
+    socket_c.close()
