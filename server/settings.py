@@ -44,6 +44,8 @@ class Settings:
     room_idle_seconds: int = 30
     checkpoint_every: int = 500
     keepalive_seconds: int = 15
+    sync_messages_per_second: int = 200
+    sync_bytes_per_second: int = 2 * 1024 * 1024
     presence_state_bytes: int = 8 * 1024
     presence_clients_per_connection: int = 4
     presence_interval_ms: int = 50
@@ -76,6 +78,10 @@ class Settings:
             room_idle_seconds=_int(env, "CONSENSO_ROOM_IDLE_SECONDS", cls.room_idle_seconds),
             checkpoint_every=_int(env, "CONSENSO_CHECKPOINT_EVERY", cls.checkpoint_every),
             keepalive_seconds=_int(env, "CONSENSO_KEEPALIVE_SECONDS", cls.keepalive_seconds),
+            sync_messages_per_second=_int(
+                env, "CONSENSO_SYNC_MESSAGES_PER_SECOND", cls.sync_messages_per_second
+            ),
+            sync_bytes_per_second=_int(env, "CONSENSO_SYNC_BYTES_PER_SECOND", cls.sync_bytes_per_second),
             presence_state_bytes=_int(env, "CONSENSO_PRESENCE_STATE_BYTES", cls.presence_state_bytes),
             presence_clients_per_connection=_int(
                 env, "CONSENSO_PRESENCE_CLIENTS_PER_CONNECTION", cls.presence_clients_per_connection

@@ -1,11 +1,13 @@
 """The sync socket, /sync/{document_id}: y-protocols over WebSocket, one message per frame.
 
 Authentication and the policy are asked before the socket is accepted (a refusal is an HTTP 403). After
-that, bad input closes only the offending socket, with the close code that fits, and a logged reason.
+that, bad input closes only the offending socket, with the close code that fits, and a logged reason. Each
+socket is read within its budget (server/sync/budget.py): a flood waits, unread, and slows only its sender.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 
@@ -18,6 +20,7 @@ from server.access import document_scope
 from server.errors import CLOSE_POLICY, CLOSE_TOO_BIG, CLOSE_UNSUPPORTED, close_code
 from server.services import Services
 from server.signin.identify import identify
+from server.sync.budget import Budget, BudgetLimits
 from server.sync.peer import Peer
 from server.sync.protocol import (
     AuthMessage,
@@ -67,14 +70,20 @@ async def sync_endpoint(websocket: WebSocket) -> None:
     peer.start()
     room.join(peer)
     try:
-        await _receive(websocket, room, peer, services.settings.max_message_bytes)
+        limits = BudgetLimits(
+            messages_per_second=services.settings.sync_messages_per_second,
+            bytes_per_second=services.settings.sync_bytes_per_second,
+        )
+        await _receive(websocket, room, peer, services.settings.max_message_bytes, limits)
     finally:
         room.leave(peer)
         await peer.stop()
         rooms.left(room)
 
 
-async def _receive(websocket: WebSocket, room: Room, peer: Peer, limit: int) -> None:
+async def _receive(websocket: WebSocket, room: Room, peer: Peer, limit: int, limits: BudgetLimits) -> None:
+    loop = asyncio.get_running_loop()
+    budget = Budget(limits, loop.time())
     while not peer.closed:
         try:
             message = await websocket.receive()
@@ -89,6 +98,12 @@ async def _receive(websocket: WebSocket, room: Room, peer: Peer, limit: int) -> 
         if len(frame) > limit:
             await _close(websocket, peer, CLOSE_TOO_BIG, f"frame of {len(frame)} bytes exceeds {limit}")
             return
+        wait = budget.charge(len(frame), loop.time())
+        if wait > 0.0:
+            # Over its budget: this connection waits, unread, so its flood slows only itself.
+            await asyncio.sleep(wait)
+            if peer.closed:
+                return
         try:
             await dispatch(room, peer, frame)
         except (ProtocolError, DraftingError) as exc:

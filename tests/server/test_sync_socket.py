@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from pycrdt import Text
 from sqlalchemy.orm import Session
-from starlette.testclient import WebSocketTestSession
+from starlette.testclient import TestClient, WebSocketTestSession
 from starlette.websockets import WebSocketDisconnect
 
 from drafting.catalogue import create_document, create_negotiation
+from drafting.database import make_engine, upgrade
+from drafting.demo import load_demo
 from drafting.kinds import DocumentKind, ParagraphKind
 from drafting.layout import read_paragraphs
 from drafting.store import Store
+from server.app import create_app
+from server.settings import Settings
 from server.sync.protocol import (
     AwarenessEntry,
     AwarenessMessage,
@@ -24,7 +32,7 @@ from server.sync.protocol import (
     encode_awareness_entries,
     encode_sync,
 )
-from tests.server.conftest import App
+from tests.server.conftest import ORIGIN, App
 from tests.support.yclient import YClient
 
 Y_PY_SEGFAULT = bytes.fromhex("01020200448e5acf2403a924e94e3f")
@@ -257,3 +265,43 @@ def test_presence_is_stamped_with_the_signed_in_user_and_cleared_when_its_owner_
     until(socket_c, c, lambda m: bool(seen.update(awareness_of(m)) or 4242 in seen))
     assert seen == {4242: None}
     socket_c.close()
+
+
+@pytest.fixture
+def budgeted_app(tmp_path: Path) -> Iterator[App]:
+    """The app with a small per-connection budget: 50 messages per second, so 100 at once."""
+    url = f"sqlite:///{tmp_path / 'consenso.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    with Session(engine) as session, session.begin():
+        load_demo(session)
+    settings = Settings(
+        database_url=url, demo=True, allowed_origins=frozenset({ORIGIN}), sync_messages_per_second=50
+    )
+    with TestClient(create_app(settings), base_url=ORIGIN) as client, contextlib.ExitStack() as sockets:
+        yield App(client, engine, settings, sockets)
+    engine.dispose()
+
+
+def test_a_flood_waits_within_its_budget_while_another_connection_is_served_and_nothing_is_lost(
+    budgeted_app: App,
+) -> None:
+    app = budgeted_app
+    socket_f, flooder = connect(app, HEAD_MEX)
+    socket_o, other = connect(app, DELEGATE_GTM)
+    socket_w, watcher = connect(app, PPT)
+    flood = 200  # 100 within the burst, then 100 more at 50 a second
+    for n in range(flood):
+        flooder.text(flooder.order[2]).insert(0, f"[{n}]")
+    started = time.monotonic()
+    send_updates(socket_f, flooder)
+    other.text(other.order[0]).insert(0, "Pasa primero ")
+    send_updates(socket_o, other)
+    until(socket_w, watcher, lambda _m: text_of(watcher, 0).startswith("Pasa primero "), limit=1000)
+    assert f"[{flood - 1}]" not in text_of(watcher, 2), "the flood was handled before the other's edit"
+    until(socket_w, watcher, lambda _m: text_of(watcher, 2).startswith(f"[{flood - 1}]"), limit=1000)
+    # A lower bound, not a timing guess: 100 messages beyond the burst cannot pass faster at 50 a second.
+    assert time.monotonic() - started >= 1.9
+    assert all(f"[{n}]" in text_of(watcher, 2) for n in range(flood))
+    stored = read_paragraphs(Store(app.engine).load(1).to_doc())[2].text
+    assert all(f"[{n}]" in stored for n in range(flood))
