@@ -176,3 +176,25 @@ def memory_md(results: Sequence[MemoryResult]) -> str:
         f"({worst / MEMORY_TARGET_MB:.2f}× target for the heaviest draft measured).",
     ]
     return "\n".join(lines)
+
+
+def flood_md(runs: Sequence[RunResult], label: str = "") -> str:
+    """Medians over runs: the other typists' delay before and during the flood, and the ratio to quiet."""
+    floods = [run.flood for run in runs if run.flood is not None]
+    if not floods:
+        return "no flood run finished"
+    quiet = _median([f.quiet_p99_ms for f in floods])
+    during = _median([f.during_p99_ms for f in floods])
+    lines = [
+        f"{label + ': ' if label else ''}{len(floods)} run(s), medians",
+        "",
+        "| quiet p50 / p99 ms | during the flood p50 / p99 ms | p99 ratio (target ≤ 2) | keystrokes during |"
+        " flood absorbed s | p99 per run (quiet → flood) |",
+        "|---:|---:|---:|---:|---:|---|",
+        f"| {_median([f.quiet_p50_ms for f in floods]):.1f} / {quiet:.1f} "
+        f"| {_median([f.during_p50_ms for f in floods]):.1f} / {during:.1f} | {during / quiet:.2f} "
+        f"| {_median([float(f.during_keystrokes) for f in floods]):.0f} "
+        f"| {_median([f.absorbed_s for f in floods]):.1f} "
+        f"| {', '.join(f'{f.quiet_p99_ms:.0f} → {f.during_p99_ms:.0f}' for f in floods)} |",
+    ]
+    return "\n".join(lines)
