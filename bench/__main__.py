@@ -20,11 +20,11 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from bench import cold_open, keystrokes, memory, peers, profile, report
+from bench import cold_open, delivery, keystrokes, memory, peers, profile, report
 from bench.server import Fixture
 
 RESULTS = Path(__file__).resolve().parent / "results"
-PARTS = ("keystrokes", "flood", "cold", "memory", "profile", "peers")
+PARTS = ("keystrokes", "delivery", "flood", "cold", "memory", "profile", "peers")
 
 
 def _variant(text: str) -> tuple[str, dict[str, str]]:
@@ -42,7 +42,11 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--only", default="keystrokes,flood,cold,memory", help=f"comma-separated, of {PARTS}")
+    parser.add_argument(
+        "--only", default="keystrokes,delivery,flood,cold,memory", help=f"comma-separated, of {PARTS}"
+    )
+    parser.add_argument("--readers", default="50,200", help="reader counts for the delivery part")
+    parser.add_argument("--delivery-updates", type=int, default=2000, help="updates per delivery run")
     parser.add_argument("--editors", default="10,50,200,500", help="editor counts for keystroke runs")
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of typing per run")
     parser.add_argument("--repeats", type=int, default=2, help="runs per editor count and variant")
@@ -94,10 +98,12 @@ def main(argv: list[str] | None = None) -> int:
     fixture = Fixture()
     started = time.monotonic()
     try:
-        if parts & {"keystrokes", "flood", "memory", "profile"}:
+        if parts & {"keystrokes", "delivery", "flood", "memory", "profile"}:
             fixture.prepare()
         if "keystrokes" in parts:
             sections += _keystrokes(fixture, args, editor_counts, variants, raw)
+        if "delivery" in parts:
+            sections += _delivery(fixture, args, variants, raw)
         if "flood" in parts:
             sections += _flood(fixture, args, variants, raw)
         if "profile" in parts:
@@ -197,6 +203,38 @@ def _keystrokes(
     for label, group in runs.items():
         sections += [report.keystrokes_md(group, label), ""]
     return sections
+
+
+def _delivery(
+    fixture: Fixture,
+    args: argparse.Namespace,
+    variants: list[tuple[str, dict[str, str]]],
+    raw: dict[str, object],
+) -> list[str]:
+    """Server CPU per delivered update, awareness off and on, per reader count and variant."""
+    results: list[tuple[str, delivery.DeliveryResult]] = []
+    for repeat in range(args.repeats):
+        for readers in [int(n) for n in args.readers.split(",")]:
+            for awareness in (False, True):
+                for label, env in variants:
+                    name = f"delivery-{label or 'default'}-{readers}-{awareness}-{repeat}"
+                    print(f"{name}: {readers} readers, awareness {awareness}", file=sys.stderr, flush=True)
+                    server = fixture.start(name, env)
+                    try:
+                        result = delivery.run(
+                            server, fixture.document_id, fixture.token, readers=readers,
+                            updates=args.delivery_updates, rate=100.0, awareness=awareness,
+                        )  # fmt: skip
+                    finally:
+                        server.stop()
+                    print(
+                        f"  {result.us_per_delivered:.2f} µs per delivered update",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+                    results.append((label, result))
+    raw["delivery"] = [{"variant": label, **asdict(result)} for label, result in results]
+    return ["## Server CPU per delivered update (100 updates/s)", "", report.delivery_md(results), ""]
 
 
 def _flood(

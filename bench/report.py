@@ -11,6 +11,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from bench.cold_open import ColdOpenResult
+from bench.delivery import DeliveryResult
 from bench.keystrokes import RunResult
 from bench.memory import MemoryResult
 
@@ -197,4 +198,23 @@ def flood_md(runs: Sequence[RunResult], label: str = "") -> str:
         f"| {_median([f.absorbed_s for f in floods]):.1f} "
         f"| {', '.join(f'{f.quiet_p99_ms:.0f} → {f.during_p99_ms:.0f}' for f in floods)} |",
     ]
+    return "\n".join(lines)
+
+
+def delivery_md(results: Sequence[tuple[str, DeliveryResult]]) -> str:
+    """Medians per (variant, readers, awareness): server CPU µs per delivered update, and peak RSS."""
+    groups: dict[tuple[str, int, bool], list[DeliveryResult]] = {}
+    for label, result in results:
+        groups.setdefault((label, result.readers, result.awareness), []).append(result)
+    lines = [
+        "| variant | readers | awareness | server CPU µs per delivered update (runs) | peak RSS MB |",
+        "|---|---:|---|---:|---:|",
+    ]
+    for (label, readers, awareness), group in groups.items():
+        runs = ", ".join(f"{r.us_per_delivered:.1f}" for r in group)
+        lines.append(
+            f"| {label or 'default'} | {readers} | {'on' if awareness else 'off'} "
+            f"| {_median([r.us_per_delivered for r in group]):.1f} ({runs}) "
+            f"| {_median([r.peak_rss_mb for r in group]):.0f} |"
+        )
     return "\n".join(lines)
