@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import time
-from collections.abc import Iterator
-from pathlib import Path
+from dataclasses import replace
 
 import pytest
 from pycrdt import Text
 from sqlalchemy.orm import Session
-from starlette.testclient import TestClient, WebSocketTestSession
+from starlette.testclient import WebSocketTestSession
 from starlette.websockets import WebSocketDisconnect
 
 from drafting.catalogue import create_document, create_negotiation
-from drafting.database import make_engine, upgrade
-from drafting.demo import load_demo
 from drafting.kinds import DocumentKind, ParagraphKind
 from drafting.layout import read_paragraphs
 from drafting.store import Store
-from server.app import create_app
-from server.settings import Settings
 from server.sync.protocol import (
     AwarenessEntry,
     AwarenessMessage,
@@ -32,7 +26,7 @@ from server.sync.protocol import (
     encode_awareness_entries,
     encode_sync,
 )
-from tests.server.conftest import ORIGIN, App
+from tests.server.conftest import App
 from tests.support.yclient import YClient
 
 Y_PY_SEGFAULT = bytes.fromhex("01020200448e5acf2403a924e94e3f")
@@ -268,19 +262,11 @@ def test_presence_is_stamped_with_the_signed_in_user_and_cleared_when_its_owner_
 
 
 @pytest.fixture
-def budgeted_app(tmp_path: Path) -> Iterator[App]:
+def budgeted_app(app: App) -> App:
     """The app with a small per-connection budget: 50 messages per second, so 100 at once."""
-    url = f"sqlite:///{tmp_path / 'consenso.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    with Session(engine) as session, session.begin():
-        load_demo(session)
-    settings = Settings(
-        database_url=url, demo=True, allowed_origins=frozenset({ORIGIN}), sync_messages_per_second=50
-    )
-    with TestClient(create_app(settings), base_url=ORIGIN) as client, contextlib.ExitStack() as sockets:
-        yield App(client, engine, settings, sockets)
-    engine.dispose()
+    services = app.client.app.state.services  # type: ignore[attr-defined]
+    services.settings = replace(services.settings, sync_messages_per_second=50)
+    return app
 
 
 def test_a_flood_waits_within_its_budget_while_another_connection_is_served_and_nothing_is_lost(
