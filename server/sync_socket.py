@@ -49,7 +49,7 @@ async def sync_endpoint(websocket: WebSocket) -> None:
         decision = authorize(principal, Action.READ, scope)
         if not decision:
             raise PermissionError(decision.rule)
-        room = await rooms.open(document_id)
+        room = await rooms.open_cold(document_id)
     except (ValueError, PermissionError, NotFound) as exc:
         log.info("sync socket refused for %s: %s", websocket.url.path, exc)
         await websocket.close(code=CLOSE_POLICY)  # before accept: the client gets HTTP 403
@@ -117,6 +117,8 @@ async def dispatch(room: Room, peer: Peer, frame: bytes) -> None:
         if message.kind is SyncType.STEP1:
             await room.sync_step1(peer, message.payload)
         else:
+            if not room.is_ready:
+                await room.ready()
             room.receive_update(peer, message.payload)
     elif isinstance(message, AwarenessMessage):
         room.receive_awareness(peer, message.payload)

@@ -54,6 +54,8 @@ class Peer:
         self._keepalive: asyncio.TimerHandle | None = None
         self._sent = False  # since the keepalive timer last looked
         self._suspended: _Started | None = None  # a send that could not finish at once
+        self._idle = asyncio.Event()  # nothing queued or suspended
+        self._idle.set()
 
     @property
     def queued_bytes(self) -> int:
@@ -81,6 +83,7 @@ class Peer:
             return
         queue.append(frame)
         self._queued_bytes += len(frame)
+        self._idle.clear()
         self._wakeup.set()
 
     def _send_now(self, frame: bytes) -> None:
@@ -94,12 +97,21 @@ class Peer:
             self._broken(exc)
             return
         self._suspended = _Started(coroutine, waiting_on)
+        self._idle.clear()
         self._wakeup.set()
 
     def _broken(self, exc: Exception) -> None:
         # A socket that broke mid-send: the receive loop will see it close.
         log.info("peer %s: send failed (%s); closing", self.id, exc)
         self._halt()
+
+    async def flushed(self) -> None:
+        """Wait until the socket has taken what was sent so far (uvicorn lets a send wait only while its
+        transport holds too much): an empty awareness message goes after it."""
+        await self._idle.wait()
+        if not self.closed:
+            with contextlib.suppress(Exception):  # a broken socket: the receive loop sees it close
+                await self.send_frame(KEEPALIVE)
 
     def close(self, code: int, reason: str) -> None:
         if self.closed:
@@ -121,6 +133,7 @@ class Peer:
             self._suspended = None
         self._queue.clear()
         self._queued_bytes = 0
+        self._idle.set()
         if self._keepalive is not None:
             self._keepalive.cancel()
             self._keepalive = None
@@ -152,6 +165,7 @@ class Peer:
                     self._queued_bytes -= len(frame)
                     self._sent = True
                     await self.send_frame(frame)
+                self._idle.set()
         except asyncio.CancelledError:
             raise
         except Exception as exc:
