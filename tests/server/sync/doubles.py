@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import contextlib
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 from pycrdt import Doc
 from sqlalchemy import Engine
@@ -16,7 +18,10 @@ from drafting.demo import load_demo
 from drafting.guard import Rights
 from drafting.kinds import Role
 from drafting.layout import bind
+from drafting.store import Store
+from server.sync.committer import Committer
 from server.sync.peer import Peer
+from server.sync.rooms import Rooms
 
 PRINCIPAL = Principal(1, "head.mex@demo.consenso", "Andrés", Role.HEAD, 1, "MEX")
 EDITOR = Rights(edit_text=True, restructure=False)
@@ -71,3 +76,15 @@ async def until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
             await asyncio.sleep(0.001)
 
     await asyncio.wait_for(poll(), timeout)
+
+
+@contextlib.asynccontextmanager
+async def running_rooms(tmp: Path, **options: Any) -> AsyncIterator[tuple[Store, Rooms]]:
+    """A store on the demo database, its committer running, and rooms over them."""
+    store = Store(demo_engine(tmp))
+    committer = Committer(store)
+    committer.start()
+    try:
+        yield store, Rooms(store, committer, **options)
+    finally:
+        await committer.stop()

@@ -18,7 +18,15 @@ from server.sync.protocol import SyncType, decode, encode_sync
 from server.sync.room import Room
 from server.sync.rooms import CLOSE_REVOKED, Rooms
 from server.sync_socket import dispatch
-from tests.server.sync.doubles import EDITOR, PRINCIPAL, Recorder, client_edit, demo_engine, until
+from tests.server.sync.doubles import (
+    EDITOR,
+    PRINCIPAL,
+    Recorder,
+    client_edit,
+    demo_engine,
+    running_rooms,
+    until,
+)
 
 
 def test_a_peer_that_cannot_keep_up_is_disconnected_and_the_others_are_served(tmp_path: Path) -> None:
@@ -203,92 +211,80 @@ def test_a_new_clients_first_sync_is_answered_from_the_stored_state_before_the_r
     tmp_path: Path,
 ) -> None:
     async def scenario() -> None:
-        store = Store(demo_engine(tmp_path))
-        committer = Committer(store)
-        committer.start()
-        rooms = Rooms(store, committer)
-        room = await rooms.open_cold(1)
-        assert not room.is_ready and rooms.loaded(1) is None
-        recorder = Recorder()
-        peer = recorder.peer()
-        peer.start()
-        room.join(peer)
-        await room.sync_step1(peer, Doc().get_state())
-        assert not room.is_ready  # answered before anything was decoded
-        answer = decode(recorder.frames[0])
-        assert getattr(answer, "kind", None) is SyncType.STEP2
-        fresh: Doc = Doc()
-        fresh.apply_update(answer.payload)  # type: ignore[union-attr]
-        assert read_paragraphs(fresh) == read_paragraphs(store.load(1).to_doc())
-        await until(lambda: room.is_ready)  # decoded once the answer has left
-        await until(lambda: any(getattr(decode(f), "kind", None) is SyncType.STEP1 for f in recorder.frames))
-        assert rooms.loaded(1) is room
-        await committer.stop()
+        async with running_rooms(tmp_path) as (store, rooms):
+            room = await rooms.open_cold(1)
+            assert not room.is_ready and rooms.loaded(1) is None
+            recorder = Recorder()
+            peer = recorder.peer()
+            peer.start()
+            room.join(peer)
+            await room.sync_step1(peer, Doc().get_state())
+            assert not room.is_ready  # answered before anything was decoded
+            answer = decode(recorder.frames[0])
+            assert getattr(answer, "kind", None) is SyncType.STEP2
+            fresh: Doc = Doc()
+            fresh.apply_update(answer.payload)  # type: ignore[union-attr]
+            assert read_paragraphs(fresh) == read_paragraphs(store.load(1).to_doc())
+            await until(lambda: room.is_ready)  # decoded once the answer has left
+            await until(
+                lambda: any(getattr(decode(f), "kind", None) is SyncType.STEP1 for f in recorder.frames)
+            )
+            assert rooms.loaded(1) is room
 
     asyncio.run(scenario())
 
 
 def test_an_update_to_a_cold_room_waits_until_it_is_decoded_and_realigned(tmp_path: Path) -> None:
+    happened: list[str] = []
+
+    async def on_open(room: Room) -> None:
+        await asyncio.sleep(0)  # the hook reads the database in a thread: it yields
+        happened.append("realigned")
+
     async def scenario() -> None:
-        store = Store(demo_engine(tmp_path))
-        committer = Committer(store)
-        committer.start()
-        happened: list[str] = []
-
-        async def on_open(room: Room) -> None:
-            await asyncio.sleep(0)  # the hook reads the database in a thread: it yields
-            happened.append("realigned")
-
-        rooms = Rooms(store, committer, on_open=on_open)
-        room = await rooms.open_cold(1)
-        peer = Recorder().peer()
-        peer.start()
-        room.join(peer)
-        edit = client_edit(store.load(1).to_doc(), "Después ")
-        await dispatch(room, peer, encode_sync(SyncType.UPDATE, edit))
-        happened.append("applied")
-        assert happened == ["realigned", "applied"]
-        await room.committed()
-        assert read_paragraphs(store.load(1).to_doc())[0].text.startswith("Después ")
-        await committer.stop()
+        async with running_rooms(tmp_path, on_open=on_open) as (store, rooms):
+            room = await rooms.open_cold(1)
+            peer = Recorder().peer()
+            peer.start()
+            room.join(peer)
+            edit = client_edit(store.load(1).to_doc(), "Después ")
+            await dispatch(room, peer, encode_sync(SyncType.UPDATE, edit))
+            happened.append("applied")
+            assert happened == ["realigned", "applied"]
+            await room.committed()
+            assert read_paragraphs(store.load(1).to_doc())[0].text.startswith("Después ")
 
     asyncio.run(scenario())
 
 
 def test_a_client_that_has_part_of_the_document_is_answered_once_the_room_is_ready(tmp_path: Path) -> None:
     async def scenario() -> None:
-        store = Store(demo_engine(tmp_path))
-        committer = Committer(store)
-        committer.start()
-        room = await Rooms(store, committer).open_cold(1)
-        recorder = Recorder()
-        peer = recorder.peer()
-        peer.start()
-        known = store.load(1).to_doc()
-        await room.sync_step1(peer, known.get_state())
-        assert room.is_ready
-        answer = decode(recorder.frames[-1])
-        assert getattr(answer, "kind", None) is SyncType.STEP2
-        known.apply_update(answer.payload)  # type: ignore[union-attr]
-        assert read_paragraphs(known) == read_paragraphs(room.doc)
-        await committer.stop()
+        async with running_rooms(tmp_path) as (store, rooms):
+            room = await rooms.open_cold(1)
+            recorder = Recorder()
+            peer = recorder.peer()
+            peer.start()
+            known = store.load(1).to_doc()
+            await room.sync_step1(peer, known.get_state())
+            assert room.is_ready
+            answer = decode(recorder.frames[-1])
+            assert getattr(answer, "kind", None) is SyncType.STEP2
+            known.apply_update(answer.payload)  # type: ignore[union-attr]
+            assert read_paragraphs(known) == read_paragraphs(room.doc)
 
     asyncio.run(scenario())
 
 
 def test_a_client_that_sends_no_sync_step_1_still_gets_the_servers(tmp_path: Path) -> None:
     async def scenario() -> None:
-        store = Store(demo_engine(tmp_path))
-        committer = Committer(store)
-        committer.start()
-        room = await Rooms(store, committer).open_cold(1)
-        recorder = Recorder()
-        peer = recorder.peer()
-        peer.start()
-        room.join(peer)
-        await until(lambda: bool(recorder.frames))
-        assert room.is_ready
-        assert getattr(decode(recorder.frames[0]), "kind", None) is SyncType.STEP1
-        await committer.stop()
+        async with running_rooms(tmp_path) as (_store, rooms):
+            room = await rooms.open_cold(1)
+            recorder = Recorder()
+            peer = recorder.peer()
+            peer.start()
+            room.join(peer)
+            await until(lambda: bool(recorder.frames))
+            assert room.is_ready
+            assert getattr(decode(recorder.frames[0]), "kind", None) is SyncType.STEP1
 
     asyncio.run(scenario())
