@@ -20,11 +20,11 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from bench import cold_open, keystrokes, memory, profile, report
+from bench import cold_open, delivery, keystrokes, memory, peers, profile, report
 from bench.server import Fixture
 
 RESULTS = Path(__file__).resolve().parent / "results"
-PARTS = ("keystrokes", "cold", "memory", "profile")
+PARTS = ("keystrokes", "delivery", "flood", "cold", "memory", "profile", "peers")
 
 
 def _variant(text: str) -> tuple[str, dict[str, str]]:
@@ -42,7 +42,11 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--only", default="keystrokes,cold,memory", help=f"comma-separated, of {PARTS}")
+    parser.add_argument(
+        "--only", default="keystrokes,delivery,flood,cold,memory", help=f"comma-separated, of {PARTS}"
+    )
+    parser.add_argument("--readers", default="50,200", help="reader counts for the delivery part")
+    parser.add_argument("--delivery-updates", type=int, default=2000, help="updates per delivery run")
     parser.add_argument("--editors", default="10,50,200,500", help="editor counts for keystroke runs")
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of typing per run")
     parser.add_argument("--repeats", type=int, default=2, help="runs per editor count and variant")
@@ -61,6 +65,13 @@ def _parser() -> argparse.ArgumentParser:
         default=20.0,
         help="wait up to this many seconds for a quiet machine before a run",
     )
+    parser.add_argument("--flood", type=int, default=3000, help="updates the flooding connection sends")
+    parser.add_argument("--flood-editors", type=int, default=50, help="typists around the flood")
+    parser.add_argument(
+        "--peer-bench", type=Path, default=peers.default_harness(), help="peer harness folder"
+    )
+    parser.add_argument("--peers", default="consenso", help="of consenso,hocus,pycrdt (part peers)")
+    parser.add_argument("--peer-history", type=int, default=100_000, help="history updates (part peers)")
     parser.add_argument("--cold-updates", type=int, default=100_000)
     parser.add_argument("--cold-styles", default="runs,scattered", help="histories: see bench/history.py")
     parser.add_argument("--memory-documents", type=int, default=25)
@@ -87,10 +98,14 @@ def main(argv: list[str] | None = None) -> int:
     fixture = Fixture()
     started = time.monotonic()
     try:
-        if parts & {"keystrokes", "memory", "profile"}:
+        if parts & {"keystrokes", "delivery", "flood", "memory", "profile"}:
             fixture.prepare()
         if "keystrokes" in parts:
             sections += _keystrokes(fixture, args, editor_counts, variants, raw)
+        if "delivery" in parts:
+            sections += _delivery(fixture, args, variants, raw)
+        if "flood" in parts:
+            sections += _flood(fixture, args, variants, raw)
         if "profile" in parts:
             sections += _profile(fixture, args, editor_counts[-1], variants[-1][1])
         opened: list[cold_open.ColdOpenResult] = []
@@ -120,6 +135,13 @@ def main(argv: list[str] | None = None) -> int:
                 )  # fmt: skip
             raw["memory"] = [asdict(r) for r in results]
             sections += ["## Memory per open document", "", report.memory_md(results), ""]
+        if "peers" in parts:
+            print(f"peers: {args.peers} through {args.peer_bench}", file=sys.stderr, flush=True)
+            table = peers.run(
+                args.peer_bench, args.peers.split(","), args.out, history=args.peer_history,
+                server_env=variants[0][1],
+            )  # fmt: skip
+            sections += ["## Side by side (peer harness)", "", table, ""]
     finally:
         fixture.cleanup()
     sections.append(f"Total wall time {time.monotonic() - started:.0f} s.")
@@ -180,6 +202,78 @@ def _keystrokes(
     sections = [f"## Keystrokes ({args.duration:.0f} s per run, {args.rate:g} keystrokes/s per editor)", ""]
     for label, group in runs.items():
         sections += [report.keystrokes_md(group, label), ""]
+    return sections
+
+
+def _delivery(
+    fixture: Fixture,
+    args: argparse.Namespace,
+    variants: list[tuple[str, dict[str, str]]],
+    raw: dict[str, object],
+) -> list[str]:
+    """Server CPU per delivered update, awareness off and on, per reader count and variant."""
+    results: list[tuple[str, delivery.DeliveryResult]] = []
+    for repeat in range(args.repeats):
+        for readers in [int(n) for n in args.readers.split(",")]:
+            for awareness in (False, True):
+                for label, env in variants:
+                    name = f"delivery-{label or 'default'}-{readers}-{awareness}-{repeat}"
+                    print(f"{name}: {readers} readers, awareness {awareness}", file=sys.stderr, flush=True)
+                    server = fixture.start(name, env)
+                    try:
+                        result = delivery.run(
+                            server, fixture.document_id, fixture.token, readers=readers,
+                            updates=args.delivery_updates, rate=100.0, awareness=awareness,
+                        )  # fmt: skip
+                    finally:
+                        server.stop()
+                    print(
+                        f"  {result.us_per_delivered:.2f} µs per delivered update",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+                    results.append((label, result))
+    raw["delivery"] = [{"variant": label, **asdict(result)} for label, result in results]
+    return ["## Server CPU per delivered update (100 updates/s)", "", report.delivery_md(results), ""]
+
+
+def _flood(
+    fixture: Fixture,
+    args: argparse.Namespace,
+    variants: list[tuple[str, dict[str, str]]],
+    raw: dict[str, object],
+) -> list[str]:
+    """Typists' delay before and during one connection's flood, per variant, `--repeats` runs each."""
+    runs: dict[str, list[keystrokes.RunResult]] = {label: [] for label, _ in variants}
+    for repeat in range(args.repeats):
+        for label, env in variants:
+            name = f"flood-{label or 'default'}-{repeat}"
+            if args.settle:
+                keystrokes.wait_for_quiet(args.settle)
+            print(
+                f"{name}: {args.flood_editors} typists, a flood of {args.flood}", file=sys.stderr, flush=True
+            )
+            server = fixture.start(name, env)
+            try:
+                config = keystrokes.RunConfig(
+                    editors=args.flood_editors, duration=args.duration, rate=args.rate,
+                    workers=args.workers, seed=repeat + 1, flood=args.flood,
+                )  # fmt: skip
+                result = keystrokes.run(server, fixture.document_id, fixture.token, config, server.db.parent)
+            finally:
+                server.stop()
+            if result.flood is not None:
+                flood = result.flood
+                print(
+                    f"  quiet p99 {flood.quiet_p99_ms:.1f} ms, flood p99 {flood.during_p99_ms:.1f} ms,"
+                    f" flood absorbed in {flood.absorbed_s:.1f} s",
+                    file=sys.stderr, flush=True,
+                )  # fmt: skip
+            runs[label].append(result)
+    raw["flood"] = {label: [asdict(r) for r in group] for label, group in runs.items()}
+    sections = [f"## Flood: {args.flood} updates from one connection among {args.flood_editors} typists", ""]
+    for label, group in runs.items():
+        sections += [report.flood_md(group, label), ""]
     return sections
 
 

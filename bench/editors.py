@@ -44,6 +44,7 @@ class WorkerPlan:
     seed: int
     result_path: str
     connect_concurrency: int = 32
+    flood: int = 0  # flooder: updates sent as fast as it can, from the middle of the window
 
 
 @dataclass
@@ -61,6 +62,8 @@ class WorkerResult:
     initial_text_bytes: int = 0  # observer 0's document after the initial sync
     final_text_bytes: int = 0  # observer 0's document after applying all it received
     closed_early: int = 0
+    flood_started: float = 0.0  # flooder: when it began, and when its last update left it
+    flood_sent: float = 0.0
 
 
 def worker_main(plan: WorkerPlan, ready: Any, start: Any, t0: Any) -> None:
@@ -172,6 +175,9 @@ class _Editor:
             self.result.failed.append(f"reader {type(exc).__name__}: {exc}")
 
     async def type(self, start_at: float, end_at: float) -> None:
+        if self.plan.role == "flooder" and self.ws is not None:
+            await self.flood(start_at + (end_at - start_at) / 2)
+            return
         if self.plan.role != "typist" or self.ws is None:
             return
         rng = self.rng
@@ -201,6 +207,22 @@ class _Editor:
             self.result.send_blocked.append(time.monotonic() - sent_at)
             self.result.sends.append((client, clock, sent_at))
             scheduled += period * rng.uniform(0.5, 1.5)
+
+    async def flood(self, at: float) -> None:
+        """One client sending `plan.flood` keystrokes as fast as the socket takes them."""
+        assert self.ws is not None
+        paragraph = next(iter(self.doc.get("paragraphs", type=Map).values()))
+        self.doc.observe(lambda event: self.outgoing.append(event.update))
+        client = self.doc.client_id
+        await _sleep_until(at)
+        self.result.flood_started = time.monotonic()
+        for _ in range(self.plan.flood):
+            paragraph.insert(0, self.rng.choice(LETTERS))
+            update = self.outgoing.pop()
+            await self.ws.send(ywire.update_message(update))
+        clock = ywire.update_clocks(update).get(client, 0)
+        self.result.flood_sent = time.monotonic()
+        self.result.sends.append((client, clock, self.result.flood_sent))
 
     async def close(self) -> None:
         if self.ws is not None:

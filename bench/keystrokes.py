@@ -31,6 +31,20 @@ class RunConfig:
     grace: float = 5.0
     workers: int = 0  # typist processes; 0: 1 up to 50 editors, else 2
     seed: int = 1
+    flood: int = 0  # one more connection sends this many updates at once, from the middle of the window
+
+
+@dataclass
+class Flood:
+    """The typists' delay before a flood and while it lasted, and how long the flood took to arrive."""
+
+    updates: int
+    quiet_p50_ms: float
+    quiet_p99_ms: float
+    during_p50_ms: float
+    during_p99_ms: float
+    during_keystrokes: int
+    absorbed_s: float  # from the flood's start until its last update reached observer 0
 
 
 @dataclass
@@ -53,6 +67,7 @@ class RunResult:
     peak_rss_mb: float
     text_bytes_added: int
     failures: list[str]
+    flood: Flood | None = None
 
 
 def run(
@@ -76,6 +91,11 @@ def run(
         plans.append(
             WorkerPlan("typist", url, headers, share + (index < extra), config.rate, config.duration,
                        config.grace, config.seed * 1000 + index, str(workdir / f"typist-{index}.pickle"))
+        )  # fmt: skip
+    if config.flood:
+        plans.append(
+            WorkerPlan("flooder", url, headers, 1, config.rate, config.duration, config.grace,
+                       config.seed * 7919, str(workdir / "flooder.pickle"), flood=config.flood)
         )  # fmt: skip
     processes = [context.Process(target=worker_main, args=(plan, ready, start, t0)) for plan in plans]
     # observers connect first, so the typists' first keystrokes already find them
@@ -101,7 +121,8 @@ def run(
     sampler.join()
 
     results = [_load(Path(plan.result_path)) for plan in plans]
-    observer, typists = results[0], results[1:]
+    observer, typists = results[0], [r for r in results[1:] if r.role != "flooder"]
+    flooders = [r for r in results[1:] if r.role == "flooder"]
     sends = [send for typist in typists for send in typist.sends]
     delays, reached_first = _delays(sends, observer.arrivals)
     lags = [lag for typist in typists for lag in typist.lags]
@@ -129,6 +150,30 @@ def run(
         peak_rss_mb=samples.get("peak_rss", float("nan")),
         text_bytes_added=observer.final_text_bytes - observer.initial_text_bytes,
         failures=failures,
+        flood=_flood(config.flood, sends, flooders[0], observer.arrivals) if flooders else None,
+    )
+
+
+def _flood(
+    updates: int,
+    sends: list[tuple[int, int, float]],
+    flooder: WorkerResult,
+    observers: list[list[tuple[int, int, float]]],
+) -> Flood:
+    started = flooder.flood_started
+    reached = _arrivals(flooder.sends[-1:], observers[:1])
+    end = reached[0][2] if reached else float("inf")  # a flood that never arrived lasts to the end
+    during_sends = [s for s in sends if started <= s[2] <= end]
+    quiet, _ = _delays([s for s in sends if s[2] < started], observers)
+    during, _ = _delays(during_sends, observers)
+    return Flood(
+        updates=updates,
+        quiet_p50_ms=_percentile(quiet, 50) * 1000,
+        quiet_p99_ms=_percentile(quiet, 99) * 1000,
+        during_p50_ms=_percentile(during, 50) * 1000,
+        during_p99_ms=_percentile(during, 99) * 1000,
+        during_keystrokes=len(during_sends),
+        absorbed_s=end - started,
     )
 
 
@@ -170,12 +215,11 @@ def _load(path: Path) -> WorkerResult:
     return result
 
 
-def _delays(
+def _arrivals(
     sends: list[tuple[int, int, float]], observers: list[list[tuple[int, int, float]]]
-) -> tuple[list[float], int]:
-    """Delays over every (keystroke, observer) pair, and how many keystrokes reached observer 0."""
-    delays: list[float] = []
-    reached_first = 0
+) -> list[tuple[int, float, float]]:
+    """(observer index, sent at, arrived at) for every (keystroke, observer) pair that arrived."""
+    found: list[tuple[int, float, float]] = []
     for index, arrivals in enumerate(observers):
         clocks: dict[int, list[int]] = {}
         times: dict[int, list[float]] = {}
@@ -188,9 +232,16 @@ def _delays(
                 continue
             position = bisect_left(known, clock)
             if position < len(known):
-                delays.append(times[client][position] - sent_at)
-                reached_first += index == 0
-    return delays, reached_first
+                found.append((index, sent_at, times[client][position]))
+    return found
+
+
+def _delays(
+    sends: list[tuple[int, int, float]], observers: list[list[tuple[int, int, float]]]
+) -> tuple[list[float], int]:
+    """Delays over every (keystroke, observer) pair, and how many keystrokes reached observer 0."""
+    found = _arrivals(sends, observers)
+    return [arrived - sent for _, sent, arrived in found], sum(index == 0 for index, _, _ in found)
 
 
 def _percentile(values: list[float], percent: float) -> float:

@@ -11,6 +11,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from bench.cold_open import ColdOpenResult
+from bench.delivery import DeliveryResult
 from bench.keystrokes import RunResult
 from bench.memory import MemoryResult
 
@@ -175,4 +176,45 @@ def memory_md(results: Sequence[MemoryResult]) -> str:
         f"Target < {MEMORY_TARGET_MB:.0f} MB per open document: {verdict} "
         f"({worst / MEMORY_TARGET_MB:.2f}× target for the heaviest draft measured).",
     ]
+    return "\n".join(lines)
+
+
+def flood_md(runs: Sequence[RunResult], label: str = "") -> str:
+    """Medians over runs: the other typists' delay before and during the flood, and the ratio to quiet."""
+    floods = [run.flood for run in runs if run.flood is not None]
+    if not floods:
+        return "no flood run finished"
+    quiet = _median([f.quiet_p99_ms for f in floods])
+    during = _median([f.during_p99_ms for f in floods])
+    lines = [
+        f"{label + ': ' if label else ''}{len(floods)} run(s), medians",
+        "",
+        "| quiet p50 / p99 ms | during the flood p50 / p99 ms | p99 ratio (target ≤ 2) | keystrokes during |"
+        " flood absorbed s | p99 per run (quiet → flood) |",
+        "|---:|---:|---:|---:|---:|---|",
+        f"| {_median([f.quiet_p50_ms for f in floods]):.1f} / {quiet:.1f} "
+        f"| {_median([f.during_p50_ms for f in floods]):.1f} / {during:.1f} | {during / quiet:.2f} "
+        f"| {_median([float(f.during_keystrokes) for f in floods]):.0f} "
+        f"| {_median([f.absorbed_s for f in floods]):.1f} "
+        f"| {', '.join(f'{f.quiet_p99_ms:.0f} → {f.during_p99_ms:.0f}' for f in floods)} |",
+    ]
+    return "\n".join(lines)
+
+
+def delivery_md(results: Sequence[tuple[str, DeliveryResult]]) -> str:
+    """Medians per (variant, readers, awareness): server CPU µs per delivered update, and peak RSS."""
+    groups: dict[tuple[str, int, bool], list[DeliveryResult]] = {}
+    for label, result in results:
+        groups.setdefault((label, result.readers, result.awareness), []).append(result)
+    lines = [
+        "| variant | readers | awareness | server CPU µs per delivered update (runs) | peak RSS MB |",
+        "|---|---:|---|---:|---:|",
+    ]
+    for (label, readers, awareness), group in groups.items():
+        runs = ", ".join(f"{r.us_per_delivered:.1f}" for r in group)
+        lines.append(
+            f"| {label or 'default'} | {readers} | {'on' if awareness else 'off'} "
+            f"| {_median([r.us_per_delivered for r in group]):.1f} ({runs}) "
+            f"| {_median([r.peak_rss_mb for r in group]):.0f} |"
+        )
     return "\n".join(lines)

@@ -23,6 +23,7 @@ from server.consensus.workflow import ConsensusWorkflow
 from server.notices import Notices
 from server.settings import Settings
 from server.signin.watch import EndingsChannel, InProcessEndings, Watch
+from server.sync.awareness import PresenceLimits
 from server.sync.committer import Committer
 from server.sync.rooms import Rooms
 
@@ -74,6 +75,12 @@ class Services:
             idle_seconds=self.settings.room_idle_seconds,
             checkpoint_every=self.settings.checkpoint_every,
             guard=self.settings.guard,
+            presence=PresenceLimits(
+                state_bytes=self.settings.presence_state_bytes,
+                clients_per_connection=self.settings.presence_clients_per_connection,
+                interval_seconds=self.settings.presence_interval_ms / 1000,
+            ),
+            layout=self.settings.layout,
             on_open=self.consensus.realign,
         )
         await self.silence_clock.start()

@@ -19,6 +19,7 @@ from sqlalchemy.exc import ArgumentError
 from auth.access_tokens import DEFAULT_ISSUER, DEFAULT_TTL, LONGEST_TTL, TokenSettings
 from auth.identity import FirstAdmin
 from auth.oidc import OidcConfigError, ProviderConfig, parse_providers
+from drafting.layout_contract import LayoutLimits
 
 T = TypeVar("T")
 
@@ -39,11 +40,17 @@ class Settings:
     max_message_bytes: int = MiB
     max_body_bytes: int = MiB
     send_queue_messages: int = 1024
+    send_queue_bytes: int = 4 * 1024 * 1024
     room_idle_seconds: int = 30
     checkpoint_every: int = 500
     keepalive_seconds: int = 15
     # How often every open socket's and stream's credential is checked again in the database.
     credential_check_seconds: float = 5.0
+    sync_messages_per_second: int = 200
+    sync_bytes_per_second: int = 2 * 1024 * 1024
+    presence_state_bytes: int = 8 * 1024
+    presence_clients_per_connection: int = 4
+    presence_interval_ms: int = 50
     demo: bool = False
     production: bool = False
     guard: bool = True  # off only to measure the guard's cost in the benchmark
@@ -52,6 +59,7 @@ class Settings:
     tokens: TokenSettings = field(default_factory=TokenSettings)
     oidc_providers: Mapping[str, ProviderConfig] = field(default_factory=dict)
     first_admin: FirstAdmin | None = None
+    layout: LayoutLimits = field(default_factory=LayoutLimits)  # what one client update may write
 
     def __post_init__(self) -> None:
         if self.production and self.demo:
@@ -94,11 +102,38 @@ class Settings:
             send_queue_messages=read(
                 "CONSENSO_SEND_QUEUE_MESSAGES", _whole(10**6), default.send_queue_messages
             ),
+            send_queue_bytes=read("CONSENSO_SEND_QUEUE_BYTES", _whole(1024 * MiB), default.send_queue_bytes),
             room_idle_seconds=read("CONSENSO_ROOM_IDLE_SECONDS", _whole(86_400), default.room_idle_seconds),
             checkpoint_every=read("CONSENSO_CHECKPOINT_EVERY", _whole(10**6), default.checkpoint_every),
             keepalive_seconds=read("CONSENSO_KEEPALIVE_SECONDS", _whole(3600), default.keepalive_seconds),
             credential_check_seconds=read(
                 "CONSENSO_CREDENTIAL_CHECK_SECONDS", _seconds(3600), default.credential_check_seconds
+            ),
+            sync_messages_per_second=read(
+                "CONSENSO_SYNC_MESSAGES_PER_SECOND", _whole(10**7), default.sync_messages_per_second
+            ),
+            sync_bytes_per_second=read(
+                "CONSENSO_SYNC_BYTES_PER_SECOND", _whole(1024 * MiB), default.sync_bytes_per_second
+            ),
+            presence_state_bytes=read(
+                "CONSENSO_PRESENCE_STATE_BYTES", _whole(MiB), default.presence_state_bytes
+            ),
+            presence_clients_per_connection=read(
+                "CONSENSO_PRESENCE_CLIENTS_PER_CONNECTION",
+                _whole(64),
+                default.presence_clients_per_connection,
+            ),
+            presence_interval_ms=read(
+                "CONSENSO_PRESENCE_INTERVAL_MS", _whole(10_000), default.presence_interval_ms
+            ),
+            layout=LayoutLimits(
+                max_paragraph_chars=read(
+                    "CONSENSO_MAX_PARAGRAPH_CHARS", _whole(10**6), default.layout.max_paragraph_chars
+                ),
+                max_paragraphs=read("CONSENSO_MAX_PARAGRAPHS", _whole(10**5), default.layout.max_paragraphs),
+                max_formatting_chars=read(
+                    "CONSENSO_MAX_FORMATTING_CHARS", _whole(10**5), default.layout.max_formatting_chars
+                ),
             ),
             demo=read("CONSENSO_DEMO", _flag, False),
             production=read("CONSENSO_PRODUCTION", _flag, False),

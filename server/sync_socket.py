@@ -3,11 +3,13 @@
 Authentication and the policy are asked before the socket is accepted (a refusal is an HTTP 403). After
 that, bad input closes only the offending socket, with the close code that fits, and a logged reason; so
 does the end of the credential it was opened with (server/signin/watch.py), after which nothing it sends
-is applied.
+is applied. Each socket is read within its budget (server/sync/budget.py): a flood waits, unread, and
+slows only its sender.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 
@@ -21,6 +23,7 @@ from server.errors import CLOSE_POLICY, CLOSE_TOO_BIG, CLOSE_UNSUPPORTED, close_
 from server.scopes import document_scope
 from server.services import Services
 from server.signin.identify import identify_caller
+from server.sync.budget import Budget, BudgetLimits
 from server.sync.peer import Peer
 from server.sync.protocol import (
     AuthMessage,
@@ -57,7 +60,7 @@ async def sync_endpoint(websocket: WebSocket) -> None:
         decision = authorize(principal, Action.READ, scope)
         if not decision:
             raise PermissionError(decision.rule)
-        room = await rooms.open(document_id)
+        room = await rooms.open_cold(document_id)
     except (ValueError, PermissionError, NotFound) as exc:
         log.info("sync socket refused for %s: %s", websocket.url.path, exc)
         await websocket.close(code=CLOSE_POLICY)  # before accept: the client gets HTTP 403
@@ -72,13 +75,18 @@ async def sync_endpoint(websocket: WebSocket) -> None:
         send_frame=websocket.send_bytes,
         close_socket=lambda code, reason: websocket.close(code, reason),
         queue_limit=services.settings.send_queue_messages,
+        queue_bytes=services.settings.send_queue_bytes,
         keepalive_seconds=services.settings.keepalive_seconds,
     )
     hold = services.watch.hold(caller.standing, lambda end: peer.close(ending_close_code(end), end.message))
     peer.start()
     room.join(peer)
     try:
-        await _receive(websocket, room, peer, services.settings.max_message_bytes)
+        limits = BudgetLimits(
+            messages_per_second=services.settings.sync_messages_per_second,
+            bytes_per_second=services.settings.sync_bytes_per_second,
+        )
+        await _receive(websocket, room, peer, services.settings.max_message_bytes, limits)
     finally:
         services.watch.release(hold)
         room.leave(peer)
@@ -86,7 +94,9 @@ async def sync_endpoint(websocket: WebSocket) -> None:
         rooms.left(room)
 
 
-async def _receive(websocket: WebSocket, room: Room, peer: Peer, limit: int) -> None:
+async def _receive(websocket: WebSocket, room: Room, peer: Peer, limit: int, limits: BudgetLimits) -> None:
+    loop = asyncio.get_running_loop()
+    budget = Budget(limits, loop.time())
     while not peer.closed:
         try:
             message = await websocket.receive()
@@ -101,6 +111,12 @@ async def _receive(websocket: WebSocket, room: Room, peer: Peer, limit: int) -> 
         if len(frame) > limit:
             await _close(websocket, peer, CLOSE_TOO_BIG, f"frame of {len(frame)} bytes exceeds {limit}")
             return
+        wait = budget.charge(len(frame), loop.time())
+        if wait > 0.0:
+            # Over its budget: this connection waits, unread, so its flood slows only itself.
+            await asyncio.sleep(wait)
+            if peer.closed:
+                return
         try:
             await dispatch(room, peer, frame)
         except (ProtocolError, DraftingError) as exc:
@@ -114,6 +130,8 @@ async def dispatch(room: Room, peer: Peer, frame: bytes) -> None:
         if message.kind is SyncType.STEP1:
             await room.sync_step1(peer, message.payload)
         else:
+            if not room.is_ready:
+                await room.ready()
             room.receive_update(peer, message.payload)
     elif isinstance(message, AwarenessMessage):
         room.receive_awareness(peer, message.payload)

@@ -1,15 +1,20 @@
-"""A room: one document's live Y.Doc, the sockets editing it, and their awareness.
+"""A room: one document's live Y.Doc, the sockets editing it, and their presence (server/sync/awareness.py).
 
 An incoming update is applied to the room's document, gets the next sequence number of the document's
 log, and goes to the committer; only once it is committed is it sent to every peer, the sender included
 (stock clients ignore what they already have). Server-side edits take the same path.
+
+A room opened for a sync socket starts cold: it holds the stored state as bytes, and a new client's first
+sync (an empty state vector) is answered with them at once. Only once that answer has left does the room
+decode its document, attach the guard and realign (`ready()`); anything that needs the document waits for
+that. A client so gets a large draft in about the time it takes to send it (docs/decisions/0042).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from pycrdt import Doc, TransactionEvent, merge_updates
@@ -17,14 +22,14 @@ from pycrdt import Doc, TransactionEvent, merge_updates
 from drafting.errors import MalformedUpdate
 from drafting.guard import Guard, Rights, Verdict
 from drafting.layout import bind, label_unlabelled
-from drafting.store import Checkpoint, PendingUpdate
+from drafting.layout_contract import LayoutLimits
+from drafting.store import Checkpoint, PendingUpdate, StoredDocument
 from drafting.updates import EMPTY_UPDATE, apply_checked
+from server.sync.awareness import Presence, PresenceLimits
 from server.sync.committer import Committer
 from server.sync.peer import Peer
 from server.sync.protocol import (
-    AwarenessEntry,
     SyncType,
-    decode_awareness,
     encode_awareness,
     encode_awareness_entries,
     encode_permission_denied,
@@ -34,36 +39,111 @@ from server.sync.protocol import (
 log = logging.getLogger(__name__)
 
 CLOSE_STORAGE_FAILED = 1011
+EMPTY_STATE_VECTOR = b"\x00"
+# A cold room that a client joined but sent no sync step 1 to gets ready after this long anyway.
+COLD_GRACE_SECONDS = 0.2
 
 
 class Room:
     def __init__(
         self,
         document_id: int,
-        doc: Doc[Any],
+        doc: Doc[Any] | None,
         last_seq: int,
         committer: Committer,
         *,
         checkpoint_every: int = 500,
         checkpoint_seq: int = 0,
         guard: bool = True,
+        layout: LayoutLimits | None = None,
+        presence: PresenceLimits | None = None,
+        on_open: Callable[[Room], Awaitable[None]] | None = None,
     ) -> None:
         self.document_id = document_id
-        self.doc = doc
+        self._layout = layout
+        self._doc = doc
         self.seq = last_seq
         self.committer = committer
         self.checkpoint_every = checkpoint_every
         self._checkpoint_seq = checkpoint_seq
         self.peers: set[Peer] = set()
-        self.awareness: dict[int, AwarenessEntry] = {}
+        self.presence = Presence(self.broadcast, presence)
         self.failed = False
         self._captured: list[bytes] = []
         self._order_changed = False
         self._last_commit: asyncio.Future[None] | None = None
+        self._guarded = guard
+        self._on_open = on_open
+        self.guard: Guard | None = None
+        self._subscriptions: list[tuple[Any, Any]] = []
+        self._stored: StoredDocument | None = None  # while cold: what the document is decoded from
+        self._stored_state: bytes | None = None  # while cold: the same as one update
+        self._opening: asyncio.Future[None] | None = None
+        self._awaiting_step1: set[Peer] = set()
+        self._background: set[asyncio.Task[None]] = set()
+        self._grace: asyncio.TimerHandle | None = None
+        self._full_state: tuple[int, bytes] | None = None  # (seq, the whole state): new clients' answer
+        if doc is not None:
+            self._attach(doc)
+
+    @classmethod
+    def cold(
+        cls, document_id: int, stored: StoredDocument, state: bytes, committer: Committer, **options: Any
+    ) -> Room:
+        """A room that has not decoded its document yet; `state` is `stored` as one update."""
+        room = cls(
+            document_id, None, stored.last_seq, committer, checkpoint_seq=stored.checkpoint_seq, **options
+        )
+        room._stored, room._stored_state = stored, state
+        return room
+
+    @property
+    def doc(self) -> Doc[Any]:
+        if self._doc is None:
+            raise RuntimeError(f"room {self.document_id} is not open yet: await ready() first")
+        return self._doc
+
+    @property
+    def is_ready(self) -> bool:
+        return self._doc is not None and (self._opening is None or self._opening.done())
+
+    async def ready(self) -> None:
+        """Decode the document, attach the guard and run the opening hook, once; later callers wait."""
+        if self._opening is None:
+            if self._grace is not None:
+                self._grace.cancel()
+            self._opening = asyncio.get_running_loop().create_future()
+            try:
+                if self._doc is None:
+                    assert self._stored is not None
+                    self._attach(self._stored.to_doc())
+                    if self._stored_state is not None:
+                        self._full_state = (self.seq, self._stored_state)
+                    self._stored = self._stored_state = None
+                if self._on_open is not None:
+                    await self._on_open(self)
+            except BaseException as exc:
+                self._opening.set_exception(exc)
+                self._opening.exception()  # retrieved: the callers below see it
+                self.failed = True
+                for peer in list(self.peers):
+                    peer.close(CLOSE_STORAGE_FAILED, "the server could not open the document; reconnect")
+                raise
+            self._opening.set_result(None)
+            awaiting, self._awaiting_step1 = self._awaiting_step1, set()
+            for peer in awaiting & self.peers:
+                peer.send(encode_sync(SyncType.STEP1, self.doc.get_state()))
+        elif not self._opening.done():
+            await asyncio.shield(self._opening)
+        else:
+            self._opening.result()
+
+    def _attach(self, doc: Doc[Any]) -> None:
+        self._doc = doc
         # Without the guard (a benchmark setting, refused in production) updates apply as sent.
-        self.guard: Guard | None = Guard(doc) if guard else None
+        self.guard = Guard(doc, self._layout) if self._guarded else None
         order = bind(doc)[0]
-        self._subscriptions: list[tuple[Any, Any]] = [
+        self._subscriptions = [
             (doc, doc.observe(self._capture)),
             (order, order.observe(self._mark_order_changed)),
         ]
@@ -133,6 +213,8 @@ class Room:
         if self.seq <= self._checkpoint_seq or not self.committed_all():
             return None
         self._checkpoint_seq = self.seq
+        if self._doc is None and self._stored_state is not None:
+            return Checkpoint(self.document_id, self.seq, self._stored_state)  # cold: nothing applied
         return Checkpoint(self.document_id, self.seq, self.doc.get_update())
 
     def committed_all(self) -> bool:
@@ -155,6 +237,11 @@ class Room:
             peer.close(CLOSE_STORAGE_FAILED, "the server could not store your change; reconnect to resync")
 
     def state_diff(self, state_vector: bytes) -> bytes:
+        if state_vector == EMPTY_STATE_VECTOR:
+            # Every new client asks for the whole state: encode it once per sequence number.
+            if self._full_state is None or self._full_state[0] != self.seq:
+                self._full_state = (self.seq, self.doc.get_update())
+            return self._full_state[1]
         try:
             return self.doc.get_update(state_vector)
         except ValueError as exc:
@@ -164,30 +251,57 @@ class Room:
 
     def join(self, peer: Peer) -> None:
         self.peers.add(peer)
-        peer.send(encode_sync(SyncType.STEP1, self.doc.get_state()))
-        if self.awareness:
-            peer.send(encode_awareness(encode_awareness_entries(list(self.awareness.values()))))
+        if self.is_ready:
+            peer.send(encode_sync(SyncType.STEP1, self.doc.get_state()))
+        else:
+            self._awaiting_step1.add(peer)  # sent once the room is ready
+            if self._grace is None and self._opening is None:
+                self._grace = asyncio.get_running_loop().call_later(
+                    COLD_GRACE_SECONDS, lambda: self._in_background(self._ready_logged())
+                )
+        snapshot = self.presence.snapshot()
+        if snapshot is not None:
+            peer.send(snapshot)
 
     def leave(self, peer: Peer) -> None:
         self.peers.discard(peer)
-        gone = [
-            AwarenessEntry(client_id, self.awareness.pop(client_id).clock + 1, "null")
-            for client_id in peer.awareness_clients
-            if client_id in self.awareness
-        ]
-        if gone:
-            self.broadcast(encode_awareness(encode_awareness_entries(gone)))
+        self.presence.leave(peer.id)
 
     def broadcast(self, frame: bytes) -> None:
         for peer in list(self.peers):
             peer.send(frame)
 
     async def sync_step1(self, peer: Peer, state_vector: bytes) -> None:
+        if not self.is_ready:
+            if state_vector == EMPTY_STATE_VECTOR and self._stored_state is not None:
+                # Cold, and the client has nothing: the stored state is the answer (nothing is applied
+                # before the room is ready, so it is all committed). Decode once it has left.
+                peer.send(encode_sync(SyncType.STEP2, self._stored_state))
+                if self._grace is not None:
+                    self._grace.cancel()
+                self._in_background(self._ready_after(peer))
+                return
+            await self.ready()
         # Answer only with committed state: wait until nothing applied is still uncommitted, then
         # compute the diff without yielding to the event loop in between.
         while not self.committed_all():
             await self.committed()
         peer.send(encode_sync(SyncType.STEP2, self.state_diff(state_vector)))
+
+    async def _ready_after(self, peer: Peer) -> None:
+        await peer.flushed()
+        await self._ready_logged()
+
+    async def _ready_logged(self) -> None:
+        try:
+            await self.ready()
+        except Exception as exc:  # the peers were closed with the reason; the log gets the cause
+            log.error("document %s could not be opened: %s", self.document_id, exc)
+
+    def _in_background(self, work: Awaitable[None]) -> None:
+        task: asyncio.Task[None] = asyncio.ensure_future(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     def receive_update(self, peer: Peer, update: bytes) -> None:
         verdict = self.apply_client_update(update, peer.rights)
@@ -195,19 +309,17 @@ class Room:
             peer.send(encode_permission_denied("; ".join(verdict.refused)))
 
     def receive_awareness(self, peer: Peer, payload: bytes) -> None:
-        for entry in decode_awareness(payload):
-            if entry.state == "null":
-                self.awareness.pop(entry.client_id, None)
-                peer.awareness_clients.discard(entry.client_id)
-            else:
-                self.awareness[entry.client_id] = entry
-                peer.awareness_clients.add(entry.client_id)
-        self.broadcast(encode_awareness(payload))
+        self.presence.receive(peer.id, peer.principal, payload)
 
     def send_awareness(self, peer: Peer) -> None:
-        peer.send(encode_awareness(encode_awareness_entries(list(self.awareness.values()))))
+        peer.send(self.presence.snapshot() or encode_awareness(encode_awareness_entries([])))
 
     def close(self) -> None:
+        if self._grace is not None:
+            self._grace.cancel()
+        for task in self._background:
+            task.cancel()
+        self.presence.close()
         if self.guard is not None:
             self.guard.close()
         for target, subscription in self._subscriptions:

@@ -6,8 +6,13 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
+from pycrdt import merge_updates
+
 from drafting.errors import StorageUnavailable
-from drafting.store import Checkpoint, Store
+from drafting.layout_contract import LayoutLimits
+from drafting.store import Checkpoint, Store, StoredDocument
+from drafting.updates import EMPTY_UPDATE
+from server.sync.awareness import PresenceLimits
 from server.sync.committer import Committer
 from server.sync.room import Room
 
@@ -23,6 +28,8 @@ class Rooms:
         idle_seconds: float = 30.0,
         checkpoint_every: int = 500,
         guard: bool = True,
+        layout: LayoutLimits | None = None,
+        presence: PresenceLimits | None = None,
         on_open: Callable[[Room], Awaitable[None]] | None = None,
     ) -> None:
         self.store = store
@@ -30,6 +37,8 @@ class Rooms:
         self.idle_seconds = idle_seconds
         self.checkpoint_every = checkpoint_every
         self.guard = guard
+        self.layout = layout
+        self.presence = presence
         self.on_open = on_open
         self._rooms: dict[int, Room] = {}
         self._loading: dict[int, asyncio.Future[Room]] = {}
@@ -40,10 +49,23 @@ class Rooms:
         return len(self._rooms)
 
     def loaded(self, document_id: int) -> Room | None:
-        return self._rooms.get(document_id)
+        """The document's room if it is open and ready (a cold room's document is not decoded yet)."""
+        room = self._rooms.get(document_id)
+        return room if room is not None and room.is_ready else None
 
     async def open(self, document_id: int) -> Room:
-        """The document's room, loading it from storage if it is not open yet."""
+        """The document's room, ready: loaded from storage, decoded and realigned if it was not."""
+        room = await self.open_cold(document_id)
+        try:
+            await room.ready()
+        except BaseException:
+            if self._rooms.get(document_id) is room:
+                self._drop(document_id)
+            raise
+        return room
+
+    async def open_cold(self, document_id: int) -> Room:
+        """The document's room, loaded but perhaps not decoded yet (for a sync socket: see Room)."""
         self._cancel_unload(document_id)
         room = self._rooms.get(document_id)
         if room is not None and not room.failed:
@@ -55,18 +77,11 @@ class Rooms:
             loading = asyncio.get_running_loop().create_future()
             self._loading[document_id] = loading
             try:
-                stored = await asyncio.to_thread(self.store.load, document_id)
-                room = Room(
-                    document_id,
-                    stored.to_doc(),
-                    stored.last_seq,
-                    self.committer,
-                    checkpoint_every=self.checkpoint_every,
-                    checkpoint_seq=stored.checkpoint_seq,
-                    guard=self.guard,
-                )
-                if self.on_open is not None:
-                    await self.on_open(room)
+                stored, state = await asyncio.to_thread(self._load, document_id)
+                room = Room.cold(
+                    document_id, stored, state, self.committer, checkpoint_every=self.checkpoint_every,
+                    guard=self.guard, layout=self.layout, presence=self.presence, on_open=self.on_open,
+                )  # fmt: skip
                 self._rooms[document_id] = room
                 loading.set_result(room)
             except BaseException as exc:
@@ -77,6 +92,13 @@ class Rooms:
                 del self._loading[document_id]
             return room
         return await asyncio.shield(loading)
+
+    def _load(self, document_id: int) -> tuple[StoredDocument, bytes]:
+        """The stored document, and its whole state as one update (merged here, off the event loop)."""
+        stored = self.store.load(document_id)
+        parts = ([stored.checkpoint] if stored.checkpoint is not None else []) + stored.tail
+        state = parts[0] if len(parts) == 1 else merge_updates(*parts) if parts else EMPTY_UPDATE
+        return stored, state
 
     def left(self, room: Room) -> None:
         """Call after a peer left: an empty room is unloaded once it has stayed empty a while."""

@@ -82,6 +82,24 @@ const waitFor = (predicate, timeout, describe) => new Promise((resolve, reject) 
 
 const textOf = (id) => paragraphs.get(id)?.toString()
 
+// Presence: the awareness states this client knows, as [clientID, state] pairs, its own included.
+const awareness = provider.awareness
+const presence = () => ({ client: doc.clientID, states: [...awareness.getStates()] })
+const waitForPresence = (predicate, timeout) => new Promise((resolve, reject) => {
+  const check = () => {
+    if (!predicate(new Map(awareness.getStates()))) return
+    clearTimeout(timer)
+    awareness.off('change', check)
+    resolve()
+  }
+  const timer = setTimeout(() => {
+    awareness.off('change', check)
+    reject(new Error(`timed out after ${timeout}s waiting for presence; it is ${JSON.stringify(presence())}`))
+  }, timeout * 1000)
+  awareness.on('change', check)
+  check()
+})
+
 // Continuous typing: one code point per transaction (a keystroke), markers «PREFIX<n>» one after
 // another. The cursor is a relative position after the last typed character, so other clients'
 // edits never split a marker.
@@ -153,6 +171,16 @@ const commands = {
       `not closed for good within ${timeout}s; status ${JSON.stringify(status())}`)), timeout * 1000)
     provider.once('closed', () => { clearTimeout(timer); done() })
   }),
+  presence_set: ({ state }) => { awareness.setLocalState(state); return presence() },
+  presence: () => presence(),
+  // Waits until the client knows exactly `clients` (ids), and each listed id's state has `fields`.
+  wait_presence: async ({ clients, fields = {}, timeout = 10 }) => {
+    const matches = (state, expected) => Object.entries(expected).every(([key, value]) =>
+      JSON.stringify(state?.[key]) === JSON.stringify(value))
+    await waitForPresence((states) => states.size === clients.length &&
+      clients.every((id) => states.has(id) && matches(states.get(id), fields[id] ?? {})), timeout)
+    return presence()
+  },
   disconnect: () => { provider.disconnect(); return status() },
   connect: () => { provider.connect(); return status() }
 }

@@ -56,16 +56,26 @@ def names_in_code() -> set[str]:
     return found
 
 
-def names_in_readme_table() -> set[str]:
+def _table_names(heading: str) -> set[str]:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## Settings (environment)", 1)[1].split("\n## ", 1)[0]
+    section = readme.split(heading, 1)[1].split("\n## ", 1)[0].split("\n### ", 1)[0]
     return {
         match for line in section.splitlines() if line.startswith("| `") for match in NAME.findall(line[:60])
     }
 
 
+def names_in_readme_table() -> set[str]:
+    return _table_names("## Settings (environment)")
+
+
+def names_of_the_tools() -> set[str]:
+    """Variables of the test and benchmark tools, which the service itself never reads."""
+    return _table_names("### The tools' own variables")
+
+
 def test_the_readme_table_lists_every_variable_the_code_names_and_no_other() -> None:
-    in_code, in_table = names_in_code(), names_in_readme_table()
+    in_code, in_table = names_in_code(), names_in_readme_table() | names_of_the_tools()
+    assert not names_in_readme_table() & names_of_the_tools(), "a variable is both a setting and a tool's"
     assert in_code - in_table == set(), "named in the code, missing from the README's settings table"
     assert in_table - in_code == set(), "in the README's settings table, named nowhere in the code"
 
@@ -140,6 +150,15 @@ BAD = [
     ("CONSENSO_TOKEN_ISSUER", "consenso", "urn: or an http(s) URL"),
     ("CONSENSO_ACCESS_TOKEN_SECONDS", "86401", "whole number from 1 to 86400"),
     ("CONSENSO_BENCHMARK_WITHOUT_GUARD", "off please", "1 or 0"),
+    ("CONSENSO_SEND_QUEUE_BYTES", "4MB", "whole number"),
+    ("CONSENSO_SYNC_MESSAGES_PER_SECOND", "0", "whole number from 1"),
+    ("CONSENSO_SYNC_BYTES_PER_SECOND", "-5", "whole number from 1"),
+    ("CONSENSO_PRESENCE_STATE_BYTES", "99999999999", "whole number from 1"),
+    ("CONSENSO_PRESENCE_CLIENTS_PER_CONNECTION", "65", "whole number from 1 to 64"),
+    ("CONSENSO_PRESENCE_INTERVAL_MS", "fast", "whole number"),
+    ("CONSENSO_MAX_PARAGRAPH_CHARS", "0", "whole number from 1"),
+    ("CONSENSO_MAX_PARAGRAPHS", "1e3", "whole number"),
+    ("CONSENSO_MAX_FORMATTING_CHARS", "-1", "whole number from 1"),
 ]
 
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import time
+from dataclasses import replace
+
 import pytest
 from pycrdt import Text
 from sqlalchemy.orm import Session
@@ -17,6 +21,7 @@ from server.sync.protocol import (
     AwarenessMessage,
     SyncMessage,
     SyncType,
+    decode_awareness,
     encode_awareness,
     encode_awareness_entries,
     encode_sync,
@@ -211,13 +216,78 @@ def test_a_delegate_cannot_restructure_the_text(app: App) -> None:
     assert [p.id for p in read_paragraphs(Store(app.engine).load(1).to_doc())] == order_before
 
 
-def test_awareness_is_relayed_to_everyone_and_cleared_when_a_client_leaves(app: App) -> None:
+def awareness_of(message: object) -> dict[int, object]:
+    if not isinstance(message, AwarenessMessage):
+        return {}
+    return {e.client_id: json.loads(e.state) for e in decode_awareness(message.payload)}
+
+
+def send_awareness(socket: WebSocketTestSession, *entries: tuple[int, int, object]) -> None:
+    encoded = [AwarenessEntry(c, k, json.dumps(state, ensure_ascii=False)) for c, k, state in entries]
+    socket.send_bytes(encode_awareness(encode_awareness_entries(encoded)))
+
+
+def test_presence_is_stamped_with_the_signed_in_user_and_cleared_when_its_owner_leaves(app: App) -> None:
     socket_a, a = connect(app, HEAD_MEX)
     socket_b, b = connect(app, DELEGATE_GTM)
-    state = '{"user":{"name":"Andrés","delegation":"MEX"}}'
-    socket_a.send_bytes(encode_awareness(encode_awareness_entries([AwarenessEntry(4242, 1, state)])))
-    until(socket_a, a, lambda m: isinstance(m, AwarenessMessage) and state.encode() in m.payload)
-    until(socket_b, b, lambda m: isinstance(m, AwarenessMessage) and state.encode() in m.payload)
+    forged = {"user": {"name": "Guatemala", "delegation": "GTM"}, "color": "#ee6352", "cursor": {"anchor": 3}}
+    send_awareness(socket_a, (4242, 1, forged))
+    seen: dict[int, object] = {}
+    until(socket_b, b, lambda m: bool(seen.update(awareness_of(m)) or 4242 in seen))
+    assert seen[4242] == {
+        "user": {"id": 2, "name": "Andrés Ramírez (Head, Mexico)", "delegation": "MEX", "role": "head"},
+        "color": "#ee6352",
+        "cursor": {"anchor": 3},
+    }
+    until(socket_a, a, lambda m: 4242 in awareness_of(m))  # A is told its own stamped state too
+    # B re-sends A's state (stock clients do) and tries to clear it: neither reaches anyone.
+    send_awareness(socket_b, (4242, 1, forged), (4242, 2, None), (77, 1, {"color": "#000"}))
+    seen.clear()
+    until(socket_a, a, lambda m: bool(seen.update(awareness_of(m)) or 77 in seen))
+    assert 4242 not in seen
+    socket_b.close()  # B leaves: only its own id is cleared
+    seen.clear()
+    until(socket_a, a, lambda m: bool(seen.update(awareness_of(m)) or 77 in seen))
+    assert seen == {77: None}
+    socket_c, c = connect(app, OBSERVER)
+    socket_c.send_bytes(bytes((3,)))  # query awareness: A's state is still there, B's is gone
+    seen.clear()
+    until(socket_c, c, lambda m: bool(seen.update(awareness_of(m)) or 4242 in seen))
+    assert 77 not in seen
     socket_a.close()
-    until(socket_b, b, lambda m: isinstance(m, AwarenessMessage) and m.payload.endswith(b"null"))
-    socket_b.close()
+    seen.clear()
+    until(socket_c, c, lambda m: bool(seen.update(awareness_of(m)) or 4242 in seen))
+    assert seen == {4242: None}
+    socket_c.close()
+
+
+@pytest.fixture
+def budgeted_app(app: App) -> App:
+    """The app with a small per-connection budget: 50 messages per second, so 100 at once."""
+    services = app.client.app.state.services  # type: ignore[attr-defined]
+    services.settings = replace(services.settings, sync_messages_per_second=50)
+    return app
+
+
+def test_a_flood_waits_within_its_budget_while_another_connection_is_served_and_nothing_is_lost(
+    budgeted_app: App,
+) -> None:
+    app = budgeted_app
+    socket_f, flooder = connect(app, HEAD_MEX)
+    socket_o, other = connect(app, DELEGATE_GTM)
+    socket_w, watcher = connect(app, PPT)
+    flood = 200  # 100 within the burst, then 100 more at 50 a second
+    for n in range(flood):
+        flooder.text(flooder.order[2]).insert(0, f"[{n}]")
+    started = time.monotonic()
+    send_updates(socket_f, flooder)
+    other.text(other.order[0]).insert(0, "Pasa primero ")
+    send_updates(socket_o, other)
+    until(socket_w, watcher, lambda _m: text_of(watcher, 0).startswith("Pasa primero "), limit=1000)
+    assert f"[{flood - 1}]" not in text_of(watcher, 2), "the flood was handled before the other's edit"
+    until(socket_w, watcher, lambda _m: text_of(watcher, 2).startswith(f"[{flood - 1}]"), limit=1000)
+    # A lower bound, not a timing guess: 100 messages beyond the burst cannot pass faster at 50 a second.
+    assert time.monotonic() - started >= 1.9
+    assert all(f"[{n}]" in text_of(watcher, 2) for n in range(flood))
+    stored = read_paragraphs(Store(app.engine).load(1).to_doc())[2].text
+    assert all(f"[{n}]" in stored for n in range(flood))

@@ -6,64 +6,25 @@ import asyncio
 from pathlib import Path
 
 from pycrdt import Doc
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
-from auth.principal import Principal
-from drafting.database import make_engine, upgrade
-from drafting.demo import load_demo
 from drafting.guard import Rights
-from drafting.kinds import Role
-from drafting.layout import bind, read_paragraphs
+from drafting.layout import read_paragraphs
 from drafting.store import Store
 from server.sync.committer import Committer
 from server.sync.peer import CLOSE_TOO_SLOW, Peer
 from server.sync.protocol import SyncType, decode, encode_sync
+from server.sync.room import Room
 from server.sync.rooms import Rooms
-
-PRINCIPAL = Principal(1, "head.mex@demo.consenso", "Andrés", Role.HEAD, 1, "MEX")
-EDITOR = Rights(edit_text=True, restructure=False)
-
-
-def demo_engine(tmp: Path) -> Engine:
-    engine = make_engine(f"sqlite:///{tmp / 'room.db'}")
-    upgrade(engine)
-    with Session(engine) as session, session.begin():
-        load_demo(session)
-    return engine
-
-
-class Recorder:
-    """A socket stand-in: frames sent, closes requested; `stuck` makes sending block forever."""
-
-    def __init__(self, *, stuck: bool = False) -> None:
-        self.frames: list[bytes] = []
-        self.closed_with: tuple[int, str] | None = None
-        self.stuck = stuck
-        self.got_frame = asyncio.Event()
-
-    async def send(self, frame: bytes) -> None:
-        if self.stuck:
-            await asyncio.Event().wait()
-        self.frames.append(frame)
-        self.got_frame.set()
-
-    async def close(self, code: int, reason: str) -> None:
-        self.closed_with = (code, reason)
-
-    def peer(self, queue_limit: int = 1024) -> Peer:
-        return Peer(PRINCIPAL, EDITOR, self.send, self.close, queue_limit=queue_limit)
-
-
-def client_edit(room_doc: Doc, text: str) -> bytes:
-    """An update a client would send: insert `text` at the start of the first paragraph."""
-    client: Doc = Doc()
-    client.apply_update(room_doc.get_update())
-    updates: list[bytes] = []
-    client.observe(lambda event: updates.append(event.update))
-    order, paragraphs, _ = bind(client)
-    paragraphs[order[0]].insert(0, text)
-    return updates[0]
+from server.sync_socket import dispatch
+from tests.server.sync.doubles import (
+    EDITOR,
+    PRINCIPAL,
+    Recorder,
+    client_edit,
+    demo_engine,
+    running_rooms,
+    until,
+)
 
 
 def test_a_peer_that_cannot_keep_up_is_disconnected_and_the_others_are_served(tmp_path: Path) -> None:
@@ -82,10 +43,10 @@ def test_a_peer_that_cannot_keep_up_is_disconnected_and_the_others_are_served(tm
             room.apply_client_update(client_edit(room.doc, f"ñ{n} "), EDITOR)
             await room.committed()
         assert slow_peer.closed
-        await asyncio.wait_for(_until(lambda: slow.closed_with is not None), 5)
+        await until(lambda: slow.closed_with is not None)
         assert slow.closed_with is not None and slow.closed_with[0] == CLOSE_TOO_SLOW
         assert not fast_peer.closed
-        await asyncio.wait_for(_until(lambda: len(fast.frames) >= 2), 5)
+        await until(lambda: len(fast.frames) >= 2)
         await committer.stop()
 
     asyncio.run(scenario())
@@ -110,7 +71,7 @@ def test_an_update_is_stored_before_any_peer_is_sent_it(tmp_path: Path) -> None:
         peer.start()
         room.join(peer)
         room.apply_client_update(client_edit(room.doc, "Migración segura 🌎 "), EDITOR)
-        await asyncio.wait_for(_until(lambda: bool(stored_when_sent)), 5)
+        await until(lambda: bool(stored_when_sent))
         assert stored_when_sent[0].startswith("Migración segura 🌎 ")
         await committer.stop()
 
@@ -133,7 +94,7 @@ def test_checkpoints_fold_the_log_and_the_room_reopens_from_them(tmp_path: Path)
         assert len(stored.tail) == stored.last_seq - 10
         assert read_paragraphs(stored.to_doc())[0].text == expected
         rooms.left(room)
-        await asyncio.wait_for(_until(lambda: rooms.loaded(1) is None), 5)
+        await until(lambda: rooms.loaded(1) is None)
         reopened = await rooms.open(1)
         assert reopened is not room
         assert read_paragraphs(reopened.doc)[0].text == expected
@@ -158,11 +119,6 @@ def test_a_room_in_use_is_not_unloaded(tmp_path: Path) -> None:
         await committer.stop()
 
     asyncio.run(scenario())
-
-
-async def _until(condition: object) -> None:
-    while not condition():  # type: ignore[operator]
-        await asyncio.sleep(0.001)
 
 
 def test_sync_step2_answers_only_committed_state(tmp_path: Path) -> None:
@@ -215,11 +171,94 @@ def test_a_room_let_go_folds_its_log_into_a_checkpoint(tmp_path: Path) -> None:
             room.apply_client_update(client_edit(room.doc, f"{n}ñ "), EDITOR)
         await room.committed()
         rooms.left(room)
-        await asyncio.wait_for(_until(lambda: rooms.loaded(1) is None), 5)
+        await until(lambda: rooms.loaded(1) is None)
         await rooms.flush_checkpoints()
         stored = store.load(1)
         assert (stored.checkpoint_seq, stored.tail) == (room.seq, [])
         assert read_paragraphs(stored.to_doc())[0].text.startswith("6ñ 5ñ ")
         await committer.stop()
+
+    asyncio.run(scenario())
+
+
+def test_a_new_clients_first_sync_is_answered_from_the_stored_state_before_the_room_decodes_it(
+    tmp_path: Path,
+) -> None:
+    async def scenario() -> None:
+        async with running_rooms(tmp_path) as (store, rooms):
+            room = await rooms.open_cold(1)
+            assert not room.is_ready and rooms.loaded(1) is None
+            recorder = Recorder()
+            peer = recorder.peer()
+            peer.start()
+            room.join(peer)
+            await room.sync_step1(peer, Doc().get_state())
+            assert not room.is_ready  # answered before anything was decoded
+            answer = decode(recorder.frames[0])
+            assert getattr(answer, "kind", None) is SyncType.STEP2
+            fresh: Doc = Doc()
+            fresh.apply_update(answer.payload)  # type: ignore[union-attr]
+            assert read_paragraphs(fresh) == read_paragraphs(store.load(1).to_doc())
+            await until(lambda: room.is_ready)  # decoded once the answer has left
+            await until(
+                lambda: any(getattr(decode(f), "kind", None) is SyncType.STEP1 for f in recorder.frames)
+            )
+            assert rooms.loaded(1) is room
+
+    asyncio.run(scenario())
+
+
+def test_an_update_to_a_cold_room_waits_until_it_is_decoded_and_realigned(tmp_path: Path) -> None:
+    happened: list[str] = []
+
+    async def on_open(room: Room) -> None:
+        await asyncio.sleep(0)  # the hook reads the database in a thread: it yields
+        happened.append("realigned")
+
+    async def scenario() -> None:
+        async with running_rooms(tmp_path, on_open=on_open) as (store, rooms):
+            room = await rooms.open_cold(1)
+            peer = Recorder().peer()
+            peer.start()
+            room.join(peer)
+            edit = client_edit(store.load(1).to_doc(), "Después ")
+            await dispatch(room, peer, encode_sync(SyncType.UPDATE, edit))
+            happened.append("applied")
+            assert happened == ["realigned", "applied"]
+            await room.committed()
+            assert read_paragraphs(store.load(1).to_doc())[0].text.startswith("Después ")
+
+    asyncio.run(scenario())
+
+
+def test_a_client_that_has_part_of_the_document_is_answered_once_the_room_is_ready(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with running_rooms(tmp_path) as (store, rooms):
+            room = await rooms.open_cold(1)
+            recorder = Recorder()
+            peer = recorder.peer()
+            peer.start()
+            known = store.load(1).to_doc()
+            await room.sync_step1(peer, known.get_state())
+            assert room.is_ready
+            answer = decode(recorder.frames[-1])
+            assert getattr(answer, "kind", None) is SyncType.STEP2
+            known.apply_update(answer.payload)  # type: ignore[union-attr]
+            assert read_paragraphs(known) == read_paragraphs(room.doc)
+
+    asyncio.run(scenario())
+
+
+def test_a_client_that_sends_no_sync_step_1_still_gets_the_servers(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with running_rooms(tmp_path) as (_store, rooms):
+            room = await rooms.open_cold(1)
+            recorder = Recorder()
+            peer = recorder.peer()
+            peer.start()
+            room.join(peer)
+            await until(lambda: bool(recorder.frames))
+            assert room.is_ready
+            assert getattr(decode(recorder.frames[0]), "kind", None) is SyncType.STEP1
 
     asyncio.run(scenario())
