@@ -20,11 +20,11 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from bench import cold_open, keystrokes, memory, profile, report
+from bench import cold_open, keystrokes, memory, profile, report, time_travel
 from bench.server import Fixture
 
 RESULTS = Path(__file__).resolve().parent / "results"
-PARTS = ("keystrokes", "cold", "memory", "profile")
+PARTS = ("keystrokes", "cold", "memory", "profile", "history")
 
 
 def _variant(text: str) -> tuple[str, dict[str, str]]:
@@ -42,7 +42,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--only", default="keystrokes,cold,memory", help=f"comma-separated, of {PARTS}")
+    parser.add_argument(
+        "--only", default="keystrokes,cold,memory,history", help=f"comma-separated, of {PARTS}"
+    )
     parser.add_argument("--editors", default="10,50,200,500", help="editor counts for keystroke runs")
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of typing per run")
     parser.add_argument("--repeats", type=int, default=2, help="runs per editor count and variant")
@@ -100,6 +102,13 @@ def main(argv: list[str] | None = None) -> int:
                 opened.append(cold_open.run(args.cold_updates, style=style))
             raw["cold_open"] = [{**asdict(result), "state": len(result.state)} for result in opened]
             sections += ["## Cold open", "", report.cold_open_md(opened), ""]
+        if "history" in parts:
+            travelled = []
+            for style in args.cold_styles.split(","):
+                print(f"time travel: {args.cold_updates:,} updates, {style}", file=sys.stderr, flush=True)
+                travelled.append(time_travel.run(args.cold_updates, style=style))
+            raw["time_travel"] = [asdict(result) for result in travelled]
+            sections += ["## Time travel", "", time_travel.markdown(travelled), ""]
         if "memory" in parts:
             histories = [
                 memory.History(f"{result.updates:,} keystrokes ({result.style}), compacted", result.state)

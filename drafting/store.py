@@ -279,8 +279,19 @@ class Store:
 
     def updates(self, document_id: int, *, upto: int | None = None) -> Iterable[bytes]:
         """The log from the start, for rebuilding a past state."""
-        for row in self.log(document_id, upto=upto):
-            yield row.data
+        for _, data in self.updates_between(document_id, 0, upto):
+            yield data
+
+    def updates_between(self, document_id: int, after: int, upto: int | None) -> Iterator[tuple[int, bytes]]:
+        """(seq, bytes) of the updates after `after` up to `upto`: only what a replay needs."""
+        query = select(DocumentUpdate.seq, DocumentUpdate.data).where(
+            DocumentUpdate.document_id == document_id, DocumentUpdate.seq > after
+        )
+        if upto is not None:
+            query = query.where(DocumentUpdate.seq <= upto)
+        with self.engine.connect() as connection:
+            for row in connection.execute(query.order_by(DocumentUpdate.seq)):
+                yield row.seq, bytes(row.data)
 
     def verify_log(self, document_id: int) -> list[Break]:
         """Recompute the chain of the document's log; every row that no longer fits ([] when intact)."""
