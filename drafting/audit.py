@@ -23,7 +23,7 @@ from sqlalchemy import Connection, event, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from drafting.chain import Break, genesis, link, moment
+from drafting.chain import Break, genesis, link, missing, moment
 from drafting.errors import Conflict, InvalidInput
 from drafting.models import AuditEntry, AuditHead, Document, utcnow
 
@@ -152,19 +152,21 @@ def _ensure_head(connection: Connection, chain: str) -> None:
 def verify_entries(chain: str, entries: Sequence[AuditEntry], head: str | None) -> list[Break]:
     """Every break in one chain's entries (in their order), and against its head's last hash if known."""
     breaks = []
-    expected = chain_genesis(chain)
-    for number, entry in enumerate(entries, start=1):
+    expected, number = chain_genesis(chain), 1
+    for entry in entries:
         item = f"audit entry {entry.id} (number {entry.seq})"
         if entry.hash is None:
             breaks.append(Break(chain, item, "it is not chained (no hash)"))
             continue
-        if entry.seq != number:
-            breaks.append(Break(chain, item, f"it should be number {number}: an entry is missing before it"))
+        if entry.seq is None or entry.seq < number:
+            breaks.append(Break(chain, item, f"it should be number {number}"))
+        elif entry.seq > number:
+            breaks.append(Break(chain, item, missing("entry", number, entry.seq - 1) + " before it"))
         if entry.previous != expected:
             breaks.append(Break(chain, item, "the entry before it was changed or removed"))
         if entry_hash(entry) != entry.hash:
             breaks.append(Break(chain, item, "its content no longer matches its hash"))
-        expected = entry.hash
+        expected, number = entry.hash, max(number, entry.seq or 0) + 1
     if head is not None and head != expected:
         breaks.append(Break(chain, "", "its newest entries were removed (the chain's head names another)"))
     return breaks

@@ -52,3 +52,8 @@ class Break:
 
     def as_json(self) -> dict[str, str]:
         return {"chain": self.chain, "item": self.item, "problem": self.problem}
+
+
+def missing(noun: str, first: int, last: int) -> str:
+    """ "update 3 is missing", "updates 3 to 5 are missing"."""
+    return f"{noun} {first} is missing" if first == last else f"{noun}s {first} to {last} are missing"

@@ -11,7 +11,7 @@ revision is made of the state that edit reached.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,7 +19,7 @@ from pycrdt import Doc, Map
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from drafting.chain import Break, genesis, link, moment, sha256_hex
+from drafting.chain import Break, genesis, link, missing, moment, sha256_hex
 from drafting.errors import Conflict, InvalidInput, MalformedUpdate, NotFound
 from drafting.labels import number
 from drafting.layout import DOCUMENT_KEY, Paragraph, bind
@@ -195,7 +195,6 @@ def revision_json(revision: Revision) -> dict[str, Any]:
 def verify_revisions(session: Session, document_id: int) -> list[Break]:
     """Recompute every revision of the document: its hash, its link to the one before, the log's link it
     names, and that its rendered text is what its CRDT state holds. [] when all hold."""
-    chain = f"document/{document_id}/revisions"
     archived = select(Revision.seq).where(Revision.document_id == document_id)
     rows = session.execute(
         select(DocumentUpdate.seq, DocumentUpdate.digest).where(
@@ -203,19 +202,28 @@ def verify_revisions(session: Session, document_id: int) -> list[Break]:
         )
     )
     digests = {row.seq: row.digest for row in rows}
+    return verify_revision_rows(document_id, revisions_of(session, document_id), digests)
+
+
+def verify_revision_rows(
+    document_id: int, revisions: Sequence[Revision], log_digests: Mapping[int, str | None]
+) -> list[Break]:
+    """The checks of `verify_revisions` on revisions in number order and the log's links at their seqs."""
+    chain = f"document/{document_id}/revisions"
     breaks = []
-    expected = revisions_genesis(document_id)
-    for position, revision in enumerate(revisions_of(session, document_id)):
+    expected, number = revisions_genesis(document_id), 0
+    for revision in revisions:
         item = f"revision {revision.name} (number {revision.number})"
-        if revision.number != position:
-            breaks.append(
-                Break(chain, item, f"it should be number {position}: a revision is missing before it")
-            )
+        if revision.number < number:
+            breaks.append(Break(chain, item, f"it should be number {number}"))
+        elif revision.number > number:
+            breaks.append(Break(chain, item, missing("revision", number, revision.number - 1) + " before it"))
+        number = max(number, revision.number) + 1
         if revision.previous != expected:
             breaks.append(Break(chain, item, "the revision before it was changed or removed"))
         if revision_hash(revision) != revision.sha256:
             breaks.append(Break(chain, item, "its content no longer matches its SHA-256"))
-        if digests.get(revision.seq) != revision.log_digest:
+        if log_digests.get(revision.seq) != revision.log_digest:
             breaks.append(
                 Break(chain, item, f"the update log up to update {revision.seq} is not the one it archived")
             )

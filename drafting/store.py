@@ -21,7 +21,7 @@ from pycrdt import Doc
 from sqlalchemy import Connection, Engine, delete, func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from drafting.chain import Break, genesis, link, moment, sha256_hex
+from drafting.chain import Break, genesis, link, missing, moment, sha256_hex
 from drafting.errors import StorageUnavailable
 from drafting.kinds import UpdateOrigin
 from drafting.models import DocumentCheckpoint, DocumentUpdate, utcnow
@@ -295,22 +295,7 @@ class Store:
 
     def verify_log(self, document_id: int) -> list[Break]:
         """Recompute the chain of the document's log; every row that no longer fits ([] when intact)."""
-        chain = f"document/{document_id}/log"
-        breaks = []
-        expected, previous_seq = log_genesis(document_id), 0
-        for row in self.log(document_id):
-            item = f"update {row.seq}"
-            if row.seq != previous_seq + 1:
-                breaks.append(Break(chain, item, f"updates {previous_seq + 1} to {row.seq - 1} are missing"))
-            if row.digest is None:
-                breaks.append(Break(chain, item, "it is not chained (no digest)"))
-            elif log_digest(expected, row) != row.digest:
-                before = (
-                    f", or update {row.seq - 1} was changed and given a new digest" if row.seq > 1 else ""
-                )
-                breaks.append(Break(chain, item, f"its bytes or sender no longer match its digest{before}"))
-            expected, previous_seq = row.digest or expected, row.seq
-        return breaks
+        return verify_log_rows(document_id, self.log(document_id))
 
     def log(self, document_id: int, *, after: int = 0, upto: int | None = None) -> Iterator[LoggedUpdate]:
         """The rows of the log after update `after`, up to and including `upto`, with their senders."""
@@ -321,6 +306,24 @@ class Store:
         with self.engine.connect() as connection:
             for row in connection.execute(query.order_by(table.c.seq)):
                 yield logged(row)
+
+
+def verify_log_rows(document_id: int, rows: Iterable[LoggedUpdate]) -> list[Break]:
+    """Every row of a document's log (in order) that no longer fits its chain, and every gap."""
+    chain = f"document/{document_id}/log"
+    breaks = []
+    expected, previous_seq = log_genesis(document_id), 0
+    for row in rows:
+        item = f"update {row.seq}"
+        if row.seq != previous_seq + 1:
+            breaks.append(Break(chain, item, missing("update", previous_seq + 1, row.seq - 1) + " before it"))
+        if row.digest is None:
+            breaks.append(Break(chain, item, "it is not chained (no digest)"))
+        elif log_digest(expected, row) != row.digest:
+            before = f", or update {row.seq - 1} was changed and given a new digest" if row.seq > 1 else ""
+            breaks.append(Break(chain, item, f"its bytes or sender no longer match its digest{before}"))
+        expected, previous_seq = row.digest or expected, row.seq
+    return breaks
 
 
 def logged(row: Any) -> LoggedUpdate:

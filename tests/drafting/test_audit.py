@@ -96,7 +96,7 @@ def test_a_removed_entry_and_a_removed_newest_entry_are_found(
     with Session(engine) as session:
         problems = [b.problem for b in audit.verify(session, registered.negotiation_id)]
     assert problems == [
-        "it should be number 2: an entry is missing before it",
+        "entry 2 is missing before it",
         "the entry before it was changed or removed",
     ]
     with engine.begin() as connection:

@@ -139,5 +139,5 @@ def test_a_missing_row_is_a_break(engine: Engine, registered: Registered) -> Non
             )
         )
     problems = [str(b) for b in store.verify_log(document_id)]
-    assert problems[0] == f"document/{document_id}/log: update 4: updates 3 to 3 are missing"
+    assert problems[0] == f"document/{document_id}/log: update 4: update 3 is missing before it"
     assert len(problems) == 2  # and update 4 no longer links to update 2
