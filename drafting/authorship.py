@@ -67,6 +67,7 @@ class Attribution:
         self.runs: dict[str, list[Run]] = {}
         self._sender = UNRECORDED
         self._inserted = self._deleted = 0
+        self._muted = False
         self._paragraphs: Map[Any] = bind(self.doc)[1]
         self._subscription = self._paragraphs.observe_deep(self._observe)
 
@@ -75,6 +76,15 @@ class Attribution:
         self._sender, self._inserted, self._deleted = sender, 0, 0
         apply_checked(self.doc, update)
         return self._inserted, self._deleted
+
+    def seed(self, state: bytes, runs: dict[str, list[Run]]) -> None:
+        """Start from a state whose authors are known (drafting.authorship_index), not from update 1."""
+        self._muted = True
+        try:
+            apply_checked(self.doc, state)
+        finally:
+            self._muted = False
+        self.runs = runs
 
     def replay(self, log: Iterable[LoggedUpdate]) -> list[EditCount]:
         counts = []
@@ -100,6 +110,8 @@ class Attribution:
     # -- observing the deltas ------------------------------------------------------------------------
 
     def _observe(self, events: list[Any]) -> None:
+        if self._muted:
+            return
         for event in events:
             changed: Any = event  # pycrdt sets the events' attributes at run time
             if isinstance(event, MapEvent):

@@ -117,6 +117,7 @@ class DocumentCheckpoint(Base):
     state: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     compression: Mapped[str | None] = mapped_column(String(10))  # None: the state as Yrs encoded it
+    authorship: Mapped[bytes | None] = mapped_column(LargeBinary)  # who wrote what (authorship_index)
 
 
 class AuditEntry(Base):

@@ -2,7 +2,7 @@
 
 Every accepted Yjs update is appended with the next sequence number of its document and never changed.
 Each row names its sender and carries the next link of the document's hash chain over its log
-(`log_digest`), so a changed byte is found by `drafting.log_check`. A checkpoint folds the log up to a
+(`log_digest`), so a changed byte is found by `Store.verify_log`. A checkpoint folds the log up to a
 sequence number into one state, so opening a document reads the latest checkpoint and the tail after it;
 besides the newest few, one checkpoint every `HISTORY_EVERY` updates stays, so that any past state is a
 nearby checkpoint plus a short replay (drafting.history, docs/decisions/0020). The log itself stays.

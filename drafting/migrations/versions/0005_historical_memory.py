@@ -1,5 +1,5 @@
 """historical memory: merge the branches; senders and hash chain of the update log, compressed
-checkpoints, the chained audit trail, named revisions
+checkpoints with the authorship at them, the chained audit trail, named revisions
 
 Revision ID: 0005
 Revises: 0002, 0003, 0004
@@ -44,6 +44,7 @@ def upgrade() -> None:
         )
     with op.batch_alter_table("document_checkpoints") as batch:
         batch.add_column(sa.Column("compression", sa.String(length=10), nullable=True))
+        batch.add_column(sa.Column("authorship", sa.LargeBinary(), nullable=True))
     with op.batch_alter_table("audit_entries") as batch:
         batch.add_column(sa.Column("negotiation_id", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("seq", sa.Integer(), nullable=True))
@@ -159,6 +160,7 @@ def downgrade() -> None:
         for column in ("hash", "previous", "seq", "negotiation_id"):
             batch.drop_column(column)
     with op.batch_alter_table("document_checkpoints") as batch:
+        batch.drop_column("authorship")
         batch.drop_column("compression")
     with op.batch_alter_table("document_updates") as batch:
         for name in ("position_version_id", "delegation_id", "user_id"):
