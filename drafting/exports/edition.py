@@ -33,7 +33,7 @@ class Edition:
     revision: str  # "Rev.2", "Final text", "live text", "compilation text"
     date: date
     revision_sha256: str | None = None
-    adopted_sha256: str | None = None  # the adopted text's SHA-256 (drafting.consensus.final_text)
+    adopted_sha256: str | None = None  # the adopted text's SHA-256 (drafting.consensus.rules.final_text)
 
     @property
     def adopted(self) -> bool:

@@ -23,9 +23,9 @@ from drafting.archive import export_bundle, read_bundle, verify_bundle
 from drafting.archive_import import import_bundle
 from drafting.catalogue import add_delegation, add_user, create_document, create_negotiation
 from drafting.comments import add_comment
-from drafting.consensus import final_text
-from drafting.consensus_doc import final_paragraphs
-from drafting.consensus_records import record_adoption
+from drafting.consensus.info import final_paragraphs
+from drafting.consensus.records import record_adoption
+from drafting.consensus.rules import final_text
 from drafting.database import make_engine, upgrade
 from drafting.deliberation_models import AmendmentKind, Comment, Stance, Visibility
 from drafting.errors import BundleRefused

@@ -36,7 +36,7 @@ def record_some(engine: Engine, registered: Registered, ppt: int) -> None:
         audit.record(session, ppt, "sign_in", f"user/{ppt}", "signed in with the demo")
         audit.record(session, ppt, "silence_started", document, "silence procedure until …")
     with Session(engine) as session, session.begin():
-        # The way drafting/consensus_records.py writes today: chained all the same.
+        # The way drafting/consensus/records.py writes today: chained all the same.
         session.add(
             AuditEntry(actor_id=ppt, action="document_adopted", subject=document, detail="adopted 🌎")
         )
