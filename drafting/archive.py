@@ -29,7 +29,7 @@ from sqlalchemy import Engine
 from drafting.archive_rows import TABLES, Row, by_document, decoded, encoded, negotiation_rows, reflect
 from drafting.audit import chain_of, verify_entries
 from drafting.chain import Break, moment, sha256_hex
-from drafting.errors import NotFound
+from drafting.errors import BundleRefused, NotFound
 from drafting.exports.akoma_ntoso import edition_akn
 from drafting.exports.edition import revision_edition
 from drafting.exports.printed import markdown
@@ -132,24 +132,21 @@ def _exports(rows: Mapping[str, Sequence[Row]]) -> dict[str, bytes]:
 # -- reading and verifying --------------------------------------------------------------------------
 
 
-class Unreadable(Exception):
-    """Not a bundle this version can read; the message says why."""
-
-
 def read_bundle(data: bytes) -> Bundle:
+    """The bundle's manifest, decoded tables and members; BundleRefused if it cannot be read at all."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = {info.filename: archive.read(info) for info in archive.infolist() if not info.is_dir()}
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
-        raise Unreadable(f"not a readable ZIP file: {exc}") from exc
+        raise _unreadable(f"not a readable ZIP file: {exc}") from exc
     except zipfile.error as exc:  # a member's CRC, a truncated entry
-        raise Unreadable(f"a member of the ZIP file is damaged: {exc}") from exc
+        raise _unreadable(f"a member of the ZIP file is damaged: {exc}") from exc
     if MANIFEST not in members:
-        raise Unreadable("it has no manifest.json: not an archive bundle")
+        raise _unreadable("it has no manifest.json: not an archive bundle")
     try:
         manifest = json.loads(members.pop(MANIFEST))
         if manifest.get("format") != FORMAT or manifest.get("version") != VERSION:
-            raise Unreadable(
+            raise _unreadable(
                 f"its manifest says {manifest.get('format')!r} version {manifest.get('version')!r}; "
                 f"this installation reads {FORMAT} version {VERSION}"
             )
@@ -157,18 +154,22 @@ def read_bundle(data: bytes) -> Bundle:
             name: [decoded(row) for row in json.loads(members[f"tables/{name}.json"])] for name in TABLES
         }
     except KeyError as exc:
-        raise Unreadable(f"it lacks {exc.args[0]}") from exc
+        raise _unreadable(f"it lacks {exc.args[0]}") from exc
     except (ValueError, TypeError, AttributeError) as exc:
-        raise Unreadable(f"its manifest or a table is not valid: {exc}") from exc
+        raise _unreadable(f"its manifest or a table is not valid: {exc}") from exc
     return Bundle(manifest, tables, members)
+
+
+def _unreadable(problem: str) -> BundleRefused:
+    return BundleRefused([problem])
 
 
 def verify_bundle(data: bytes) -> list[Break]:
     """Every problem of the bundle; [] when every hash in it holds."""
     try:
         bundle = read_bundle(data)
-    except Unreadable as exc:
-        return [Break("bundle", "", str(exc))]
+    except BundleRefused as exc:
+        return [Break("bundle", "", problem) for problem in exc.problems]
     return verify_contents(bundle)
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Engine, Table, func, insert, select, text
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from drafting import history
-from drafting.archive import Bundle, Unreadable, read_bundle, verify_contents
+from drafting.archive import Bundle, read_bundle, verify_contents
 from drafting.archive_rows import CHUNK, IDENTITY_TABLES, SCOPED_TABLES, Row, reflect
 from drafting.errors import BundleRefused, StorageUnavailable
 from drafting.store import Store
@@ -33,10 +33,7 @@ class Imported:
 
 
 def import_bundle(engine: Engine, data: bytes) -> Imported:
-    try:
-        bundle = read_bundle(data)
-    except Unreadable as exc:
-        raise BundleRefused([str(exc)]) from exc
+    bundle = read_bundle(data)
     breaks = verify_contents(bundle)
     if breaks:
         raise BundleRefused([str(b) for b in breaks])
