@@ -24,8 +24,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from drafting.chain import Break, genesis, link, missing, moment
+from drafting.clock import utcnow
 from drafting.errors import Conflict, InvalidInput
-from drafting.models import AuditEntry, AuditHead, Document, utcnow
+from drafting.models import AuditEntry, AuditHead, Document
 
 INSTALLATION = "installation"
 ACTION_LIMIT = 80

@@ -7,10 +7,11 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from drafting.clock import utcnow
 from drafting.errors import AlreadyExists, InvalidInput, NotFound
 from drafting.kinds import DelegationKind, DocumentKind, DocumentStatus, ParagraphKind, Role, UpdateOrigin
 from drafting.layout import new_draft, write_document
-from drafting.models import Delegation, Document, DocumentUpdate, Negotiation, User, utcnow
+from drafting.models import Delegation, Document, DocumentUpdate, Negotiation, User
 from drafting.senders import Sender
 from drafting.store import LoggedUpdate, log_digest, log_genesis, row_values
 

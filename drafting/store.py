@@ -22,9 +22,10 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from drafting.chain import Break, genesis, link, missing, moment, sha256_hex
+from drafting.clock import utcnow
 from drafting.errors import StorageUnavailable
 from drafting.kinds import UpdateOrigin
-from drafting.models import DocumentCheckpoint, DocumentUpdate, utcnow
+from drafting.models import DocumentCheckpoint, DocumentUpdate
 from drafting.senders import UNRECORDED, Sender
 from drafting.updates import apply_checked
 

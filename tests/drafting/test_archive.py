@@ -27,9 +27,17 @@ from drafting.consensus.info import final_paragraphs
 from drafting.consensus.records import record_adoption
 from drafting.consensus.rules import final_text
 from drafting.database import make_engine, upgrade
-from drafting.deliberation_models import AmendmentKind, Comment, Stance, Visibility
+from drafting.deliberation_models import Comment
 from drafting.errors import BundleRefused
-from drafting.kinds import DelegationKind, DocumentKind, ParagraphKind, Role
+from drafting.kinds import (
+    AmendmentKind,
+    DelegationKind,
+    DocumentKind,
+    ParagraphKind,
+    Role,
+    Stance,
+    Visibility,
+)
 from drafting.layout import bind, read_paragraphs
 from drafting.models import AuditEntry, Negotiation, User
 from drafting.positions import Proposal, submit

@@ -14,7 +14,6 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from drafting.compilation import Submitted, compile_text
-from drafting.deliberation_models import AmendmentKind, Stance
 from drafting.exports import (
     Edition,
     compilation_docx,
@@ -26,7 +25,7 @@ from drafting.exports import (
     revision_edition,
 )
 from drafting.exports.akoma_ntoso import AKN
-from drafting.kinds import DocumentStatus, ParagraphKind, ParagraphStatus
+from drafting.kinds import AmendmentKind, DocumentStatus, ParagraphKind, ParagraphStatus, Stance
 from drafting.layout import Paragraph
 from drafting.rendered import RenderedText
 from drafting.revisions import make_revision
