@@ -20,11 +20,11 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from bench import cold_open, delivery, keystrokes, memory, peers, profile, report
+from bench import cold_open, delivery, keystrokes, memory, peers, profile, report, time_travel
 from bench.server import Fixture
 
 RESULTS = Path(__file__).resolve().parent / "results"
-PARTS = ("keystrokes", "delivery", "flood", "cold", "memory", "profile", "peers")
+PARTS = ("keystrokes", "delivery", "flood", "cold", "memory", "history", "profile", "peers")
 
 
 def _variant(text: str) -> tuple[str, dict[str, str]]:
@@ -43,7 +43,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "--only", default="keystrokes,delivery,flood,cold,memory", help=f"comma-separated, of {PARTS}"
+        "--only", default="keystrokes,delivery,flood,cold,memory,history", help=f"comma-separated, of {PARTS}"
     )
     parser.add_argument("--readers", default="50,200", help="reader counts for the delivery part")
     parser.add_argument("--delivery-updates", type=int, default=2000, help="updates per delivery run")
@@ -115,6 +115,13 @@ def main(argv: list[str] | None = None) -> int:
                 opened.append(cold_open.run(args.cold_updates, style=style))
             raw["cold_open"] = [{**asdict(result), "state": len(result.state)} for result in opened]
             sections += ["## Cold open", "", report.cold_open_md(opened), ""]
+        if "history" in parts:
+            travelled = []
+            for style in args.cold_styles.split(","):
+                print(f"time travel: {args.cold_updates:,} updates, {style}", file=sys.stderr, flush=True)
+                travelled.append(time_travel.run(args.cold_updates, style=style))
+            raw["time_travel"] = [asdict(result) for result in travelled]
+            sections += ["## Time travel", "", time_travel.markdown(travelled), ""]
         if "memory" in parts:
             histories = [
                 memory.History(f"{result.updates:,} keystrokes ({result.style}), compacted", result.state)

@@ -7,10 +7,13 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from drafting.clock import utcnow
 from drafting.errors import AlreadyExists, InvalidInput, NotFound
-from drafting.kinds import DelegationKind, DocumentKind, DocumentStatus, ParagraphKind, Role
+from drafting.kinds import DelegationKind, DocumentKind, DocumentStatus, ParagraphKind, Role, UpdateOrigin
 from drafting.layout import new_draft, write_document
 from drafting.models import Delegation, Document, DocumentUpdate, Negotiation, User
+from drafting.senders import Sender
+from drafting.store import LoggedUpdate, log_digest, log_genesis, row_values
 
 
 def add_delegation(session: Session, code: str, name: str, kind: DelegationKind) -> Delegation:
@@ -101,8 +104,10 @@ def create_document(
     kind: DocumentKind,
     title: str,
     paragraphs: Sequence[tuple[ParagraphKind, str]] = (),
+    *,
+    created_by: int | None = None,
 ) -> Document:
-    """Register a document and store its first state (update 1 of its log)."""
+    """Register a document and store its first state (update 1 of its log, sent by `created_by`)."""
     if not title.strip():
         raise InvalidInput("a document needs a title")
     negotiation = negotiation_by_id(session, negotiation_id)
@@ -111,7 +116,10 @@ def create_document(
     session.flush()
     doc = new_draft()
     write_document(doc, title=document.title, kind=kind, status=document.status, paragraphs=paragraphs)
-    session.add(DocumentUpdate(document_id=document.id, seq=1, data=doc.get_update()))
+    first = LoggedUpdate(
+        document.id, 1, doc.get_update(), utcnow(), Sender.server(UpdateOrigin.IMPORT, created_by)
+    )
+    session.add(DocumentUpdate(**row_values(first, log_digest(log_genesis(document.id), first))))
     session.flush()
     return document
 

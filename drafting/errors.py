@@ -9,6 +9,8 @@ Fault (message, code, params): every error says what happened and what to do nex
       ├── Conflict           an action the current state does not allow (a status transition, a locked
       │                      paragraph, a stale version, a patch that no longer applies)
       ├── MalformedUpdate    (reason): a Yjs update that cannot be decoded
+      ├── BundleRefused      (problems): an archive bundle that is damaged, tampered with, or clashes
+      │                      with what the installation already holds
       └── StorageUnavailable (reason): the database refused or failed a write
 
 `code` is a stable snake_case name a client may translate (with `params` filled in); the message is
@@ -76,6 +78,15 @@ class MalformedUpdate(DraftingError):
     def __init__(self, reason: str) -> None:
         super().__init__(f"malformed Yjs update: {reason}")
         self.reason = reason
+
+
+class BundleRefused(DraftingError):
+    code = "bundle_refused"
+
+    def __init__(self, problems: list[str]) -> None:
+        shown = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
+        super().__init__(f"the archive bundle is refused, nothing was imported: {shown}", problems=problems)
+        self.problems = problems
 
 
 class StorageUnavailable(DraftingError):

@@ -14,12 +14,16 @@ from drafting.kinds import ParagraphKind
 
 MAX_PARAGRAPH_CHARS = 20_000
 _HEADING = re.compile(r"^([IVXLC]+|\d+)\.\s+\S")
+# The verbs an operative paragraph opens with: it decides something (the RCM negotiates in Spanish too).
+OPERATIVE_VERBS = (
+    *("agree", "agrees", "decide", "decides", "resolve", "resolves", "request", "requests", "commit"),
+    *("commits", "charge", "charges", "instruct", "instructs", "urge", "urges", "encourage", "encourages"),
+    *("invite", "invites", "call", "calls"),
+    *("acuerdan", "acuerda", "deciden", "decide", "resuelven", "solicitan", "solicita", "encargan"),
+    *("encomiendan", "instan", "invitan", "exhortan", "piden", "recomiendan"),
+)
 _OPERATIVE = re.compile(
-    r"^(?:(?:agree|agrees|decide|decides|resolve|resolves|request|requests|commit|commits|charge|charges|"
-    r"instruct|instructs|urge|urges|encourage|encourages|invite|invites|call|calls|"
-    # The RCM negotiates in Spanish too.
-    r"acuerdan|acuerda|deciden|decide|resuelven|solicitan|solicita|encargan|encomiendan|instan|invitan|"
-    r"exhortan|piden|recomiendan)\b|to\s|[a-z]\)\s)",
+    r"^(?:(?:" + "|".join(OPERATIVE_VERBS) + r")\b|to\s|[a-z]\)\s)",
     re.IGNORECASE,
 )
 

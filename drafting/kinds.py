@@ -80,3 +80,16 @@ class AmendmentKind(StrEnum):
     REPLACE = "replace"  # new wording of the paragraph
     DELETE = "delete"  # delete the paragraph
     NEW_PARAGRAPH = "new_paragraph"  # a new paragraph after this one
+
+
+class UpdateOrigin(StrEnum):
+    """What caused an update of the log: a participant typing, or one of the server's own edits."""
+
+    CLIENT = "client"  # sent over the sync socket (compensation of what it may not change included)
+    AMENDMENT = "amendment"  # a submitted amendment incorporated by the PPT
+    COMPENSATION = "compensation"  # the server putting back what a sender may not change, on its own
+    IMPORT = "import"  # a document's text as it was imported or created
+    RESTORE = "restore"  # a paragraph or revision restored as a new change
+    LABELS = "labels"  # derived labels: a new paragraph's OP7bis, the renumbering at a revision
+    CONSENSUS = "consensus"  # statuses, locks, silence and adoption written into `info`
+    STRUCTURE = "structure"  # a paragraph inserted, moved or deleted by the server

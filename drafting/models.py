@@ -88,13 +88,24 @@ class Document(Base):
 
 
 class DocumentUpdate(Base):
-    """One committed Yjs update. The log is append-only: it is the historical memory of the text."""
+    """One committed Yjs update. The log is append-only: it is the historical memory of the text.
+
+    Since migration 0005 each row names its sender (drafting.senders) and carries `digest`, the link of
+    the document's hash chain over its log (drafting.store.log_digest).
+    """
 
     __tablename__ = "document_updates"
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     data: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    origin: Mapped[str | None] = mapped_column(String(20))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    delegation_id: Mapped[int | None] = mapped_column(ForeignKey("delegations.id"))
+    # A foreign key to position_versions in the schema (0005); not declared here, where the deliberation
+    # tables are not known.
+    position_version_id: Mapped[int | None] = mapped_column(Integer)
+    digest: Mapped[str | None] = mapped_column(String(64))
 
 
 class DocumentCheckpoint(Base):
@@ -105,9 +116,13 @@ class DocumentCheckpoint(Base):
     seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     state: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    compression: Mapped[str | None] = mapped_column(String(10))  # None: the state as Yrs encoded it
+    authorship: Mapped[bytes | None] = mapped_column(LargeBinary)  # who wrote what (authorship_index)
 
 
 class AuditEntry(Base):
+    """One act in the audit trail. Append-only and hash-chained per negotiation (drafting.audit)."""
+
     __tablename__ = "audit_entries"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -115,3 +130,17 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(80))
     subject: Mapped[str] = mapped_column(String(200))
     detail: Mapped[str] = mapped_column(Text, default="")
+    # The chain (migration 0005): a negotiation's own, or the installation's (sign-ins, roles) when None.
+    negotiation_id: Mapped[int | None] = mapped_column(ForeignKey("negotiations.id"), index=True)
+    seq: Mapped[int | None] = mapped_column(Integer)
+    previous: Mapped[str | None] = mapped_column(String(64), unique=True)  # unique: a chain cannot fork
+    hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """The newest link of each audit chain; its row lock serializes writers of the chain."""
+
+    __tablename__ = "audit_heads"
+    chain: Mapped[str] = mapped_column(String(40), primary_key=True)
+    entries: Mapped[int] = mapped_column(Integer)
+    last_hash: Mapped[str] = mapped_column(String(64))

@@ -22,6 +22,16 @@ PUBLIC = {
         "DocumentStatus",
         "Role",
     ],
+    "drafting.exports": [
+        "Edition",
+        "compilation_docx",
+        "edition_akn",
+        "edition_docx",
+        "markdown",
+        "opening_words",
+        "print_html",
+        "revision_edition",
+    ],
     "auth": ["Principal", "Decision", "may_read_document", "may_edit_text"],
     "server": ["create_app", "Settings"],
 }

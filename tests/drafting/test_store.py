@@ -6,10 +6,11 @@ import pytest
 from pycrdt import Doc
 from sqlalchemy import Engine, func, select, update
 
+from drafting import store as store_module
 from drafting.errors import StorageUnavailable
 from drafting.layout import bind, read_paragraphs
 from drafting.models import DocumentCheckpoint, DocumentUpdate
-from drafting.store import KEEP_CHECKPOINTS, Checkpoint, PendingUpdate, Store
+from drafting.store import HISTORY_EVERY, KEEP_CHECKPOINTS, Checkpoint, PendingUpdate, Store
 from tests.drafting.conftest import Registered
 
 
@@ -92,22 +93,67 @@ def test_load_reads_the_checkpoint_and_only_the_tail_after_it(engine: Engine, re
     assert first_text(stored.to_doc()) == after[-1] == texts[-1] + " cuatro ñ"
 
 
-def test_only_the_newest_checkpoints_are_kept(engine: Engine, registered: Registered) -> None:
-    store = Store(engine)
-    document_id = registered.declaration_id
-    append_edits(store, document_id, ["a", "b", "c", "d"])
-    store.checkpoint(Checkpoint(registered.plan_id, 1, store.load(registered.plan_id).to_doc().get_update()))
-    for seq in range(1, 6):
+def checkpoint_each(store: Store, document_id: int, seqs: range) -> None:
+    for seq in seqs:
         state = Doc()
         for data in store.updates(document_id, upto=seq):
             state.apply_update(data)
         store.checkpoint(Checkpoint(document_id, seq, state.get_update()))
+
+
+def test_the_newest_checkpoints_are_kept_and_one_per_stretch_of_history(
+    engine: Engine, registered: Registered, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = Store(engine)
+    document_id = registered.declaration_id
+    append_edits(store, document_id, ["a", "b", "c", "d", "e", "f", "g"])
+    store.checkpoint(Checkpoint(registered.plan_id, 1, store.load(registered.plan_id).to_doc().get_update()))
+    monkeypatch.setattr(store_module, "HISTORY_EVERY", 3)
+    checkpoint_each(store, document_id, range(1, 9))
     assert KEEP_CHECKPOINTS == 2
-    assert rows(engine, DocumentCheckpoint, document_id) == [4, 5]
+    # The first of each stretch of three (1, 3, 6), and the newest two.
+    assert rows(engine, DocumentCheckpoint, document_id) == [1, 3, 6, 7, 8]
     assert rows(engine, DocumentCheckpoint, registered.plan_id) == [1]
     stored = store.load(document_id)
-    assert (stored.checkpoint_seq, stored.tail) == (5, [])
-    assert first_text(stored.to_doc()).endswith(" a b c d")
+    assert (stored.checkpoint_seq, stored.tail) == (8, [])
+    assert first_text(stored.to_doc()).endswith(" a b c d e f g")
+
+
+def test_with_the_default_spacing_only_the_newest_and_the_first_are_kept(
+    engine: Engine, registered: Registered
+) -> None:
+    store = Store(engine)
+    document_id = registered.declaration_id
+    append_edits(store, document_id, ["a", "b", "c", "d"])
+    checkpoint_each(store, document_id, range(1, 6))
+    assert HISTORY_EVERY == 5000
+    assert rows(engine, DocumentCheckpoint, document_id) == [1, 4, 5]
+
+
+def test_checkpoints_are_stored_compressed(engine: Engine, registered: Registered) -> None:
+    store = Store(engine)
+    document_id = registered.declaration_id
+    append_edits(store, document_id, ["migración " * 50])
+    state = store.load(document_id).to_doc().get_update()
+    store.checkpoint(Checkpoint(document_id, 2, state))
+    with engine.connect() as connection:
+        stored = connection.execute(select(DocumentCheckpoint.state, DocumentCheckpoint.compression)).one()
+    assert stored.compression == "zlib"
+    assert len(stored.state) < len(state) / 2
+    assert store.checkpoint_upto(document_id, 2) == (2, state)
+    assert store.checkpoint_upto(document_id, 1) == (0, None)
+
+
+def test_a_checkpoint_that_does_not_decompress_is_a_storage_error(
+    engine: Engine, registered: Registered
+) -> None:
+    store = Store(engine)
+    append_edits(store, registered.declaration_id, ["x"])
+    store.compact(registered.declaration_id)
+    with engine.begin() as connection:
+        connection.execute(update(DocumentCheckpoint).values(state=b"not zlib"))
+    with pytest.raises(StorageUnavailable, match="decompress"):
+        store.load(registered.declaration_id)
 
 
 def test_a_gap_in_the_log_is_refused(engine: Engine, registered: Registered) -> None:

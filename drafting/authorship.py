@@ -1,0 +1,233 @@
+"""Authorship: which delegation wrote each part of the text, now or at any point of its history.
+
+The log is replayed from its first update, each under its recorded sender (drafting.senders), and the
+text deltas every update causes are observed: inserted words are attributed to the sender, deleted ones
+leave, the rest keeps its author. Text that comes back unchanged keeps the author it had: a paragraph an
+update leaves as it was (the guard put back what the sender changed, in the sender's own transaction)
+keeps all its authors, and where an update deletes and inserts at one place (a word typed over a
+selection, a paragraph's text replaced whole) the words found in both, by a diff-match-patch comparison
+with semantic clean-up, keep theirs (docs/decisions/0022). Client ids are not used: the server's own edits
+of every kind share one.
+
+Spans count UTF-16 units, as the browser does (docs/decisions/0006).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from diff_match_patch import diff_match_patch
+from pycrdt import Doc, Map, MapEvent, Text, TextEvent
+
+from drafting.layout import bind, read_paragraphs
+from drafting.senders import UNRECORDED, Sender
+from drafting.store import LoggedUpdate
+from drafting.textpos import codepoint_to_utf16
+from drafting.updates import apply_checked
+
+
+@dataclass(frozen=True)
+class Run:
+    text: str
+    sender: Sender
+
+
+@dataclass(frozen=True)
+class AuthoredSpan:
+    paragraph_id: str
+    start: int  # UTF-16 units
+    end: int
+    sender: Sender
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "paragraph_id": self.paragraph_id,
+            "start": self.start,
+            "end": self.end,
+            **self.sender.as_json(),
+        }
+
+
+@dataclass(frozen=True)
+class EditCount:
+    """What one update of the log did to the text, in code points."""
+
+    seq: int
+    inserted: int
+    deleted: int
+
+
+class Attribution:
+    """A replica of a document that knows who wrote each run of each paragraph. Feed it the log in order."""
+
+    def __init__(self) -> None:
+        self.doc: Doc[Any] = Doc()
+        self.runs: dict[str, list[Run]] = {}
+        self._sender = UNRECORDED
+        self._inserted = self._deleted = 0
+        self._muted = False
+        self._paragraphs: Map[Any] = bind(self.doc)[1]
+        self._subscription = self._paragraphs.observe_deep(self._observe)
+
+    def apply(self, update: bytes, sender: Sender) -> tuple[int, int]:
+        """Apply one update under `sender`; returns the code points it inserted and deleted."""
+        self._sender, self._inserted, self._deleted = sender, 0, 0
+        apply_checked(self.doc, update)
+        return self._inserted, self._deleted
+
+    def seed(self, state: bytes, runs: dict[str, list[Run]]) -> None:
+        """Start from a state whose authors are known (drafting.authorship_index), not from update 1."""
+        self._muted = True
+        try:
+            apply_checked(self.doc, state)
+        finally:
+            self._muted = False
+        self.runs = runs
+
+    def replay(self, log: Iterable[LoggedUpdate]) -> list[EditCount]:
+        counts = []
+        for row in log:
+            inserted, deleted = self.apply(row.data, row.sender)
+            counts.append(EditCount(row.seq, inserted, deleted))
+        return counts
+
+    def spans(self) -> list[AuthoredSpan]:
+        """The current text's runs in reading order, as UTF-16 spans of each paragraph."""
+        result = []
+        for paragraph in read_paragraphs(self.doc):
+            position = 0
+            for run in self.runs.get(paragraph.id, []):
+                length = codepoint_to_utf16(run.text, len(run.text))
+                result.append(AuthoredSpan(paragraph.id, position, position + length, run.sender))
+                position += length
+        return result
+
+    def close(self) -> None:
+        self._paragraphs.unobserve(self._subscription)
+
+    # -- observing the deltas ------------------------------------------------------------------------
+
+    def _observe(self, events: list[Any]) -> None:
+        if self._muted:
+            return
+        for event in events:
+            changed: Any = event  # pycrdt sets the events' attributes at run time
+            if isinstance(event, MapEvent):
+                self._keys(changed.keys)
+            elif isinstance(event, TextEvent) and changed.path:
+                self._delta(str(changed.path[0]), changed.delta, str(changed.target))
+
+    def _keys(self, keys: dict[str, dict[str, Any]]) -> None:
+        for key, change in keys.items():
+            value = change.get("newValue")
+            if change.get("action") == "delete" or not isinstance(value, Text):
+                self._deleted += sum(len(run.text) for run in self.runs.pop(key, []))
+                continue
+            self.runs[key] = self._carried(self.runs.get(key, []), str(value))
+
+    def _delta(self, key: str, delta: Sequence[dict[str, Any]], now: str) -> None:
+        old = self.runs.get(key)
+        if old is None:  # a text this replica never saw filled (not replayed from the start)
+            self.runs[key] = _merged([Run(now, UNRECORDED)])
+            return
+        old_text = "".join(run.text for run in old)
+        if old_text == now:  # changed and put back in one transaction: the guard's compensation
+            return
+        encoded = old_text.encode("utf-8")
+        result: list[Run] = []
+        removed: list[Run] = []
+        inserted = ""
+        byte = point = 0  # where the delta has reached in the old text
+        for op in delta:
+            if "retain" in op:
+                result += self._carried(removed, inserted)
+                removed, inserted = [], ""
+                step = len(encoded[byte : byte + int(op["retain"])].decode("utf-8"))
+                result += _slice(old, point, point + step)
+                byte, point = byte + int(op["retain"]), point + step
+            elif "delete" in op:
+                step = len(encoded[byte : byte + int(op["delete"])].decode("utf-8"))
+                removed += _slice(old, point, point + step)
+                byte, point = byte + int(op["delete"]), point + step
+            elif isinstance(op.get("insert"), str):
+                inserted += op["insert"]
+        result += self._carried(removed, inserted)
+        result += _slice(old, point, len(old_text))
+        runs = _merged(result)
+        if "".join(run.text for run in runs) != now:  # never seen; but never attribute a wrong text
+            runs = self._carried(runs, now)
+        self.runs[key] = runs
+
+    def _carried(self, removed: Sequence[Run], inserted: str) -> list[Run]:
+        """`inserted` in place of `removed`: what comes back unchanged keeps its author."""
+        old = "".join(run.text for run in removed)
+        if old == inserted:
+            return list(removed)
+        if not old:
+            self._inserted += len(inserted)
+            return [Run(inserted, self._sender)] if inserted else []
+        if not inserted:
+            self._deleted += len(old)
+            return []
+        matcher = diff_match_patch()
+        diffs = matcher.diff_main(old, inserted, False)
+        matcher.diff_cleanupSemantic(diffs)
+        result: list[Run] = []
+        point = 0
+        for op, text in diffs:
+            if op == diff_match_patch.DIFF_EQUAL:
+                result += _slice(removed, point, point + len(text))
+                point += len(text)
+            elif op == diff_match_patch.DIFF_DELETE:
+                self._deleted += len(text)
+                point += len(text)
+            else:
+                self._inserted += len(text)
+                result.append(Run(text, self._sender))
+        return _merged(result)
+
+
+def _slice(runs: Sequence[Run], start: int, end: int) -> list[Run]:
+    """The runs covering code points start..end of their joined text."""
+    result = []
+    position = 0
+    for run in runs:
+        run_end = position + len(run.text)
+        if run_end > start and position < end:
+            result.append(Run(run.text[max(start - position, 0) : min(end, run_end) - position], run.sender))
+        position = run_end
+        if position >= end:
+            break
+    return result
+
+
+def _merged(runs: Iterable[Run]) -> list[Run]:
+    result: list[Run] = []
+    for run in runs:
+        if not run.text:
+            continue
+        if result and result[-1].sender == run.sender:
+            result[-1] = Run(result[-1].text + run.text, run.sender)
+        else:
+            result.append(run)
+    return result
+
+
+def authorship(log: Iterable[LoggedUpdate]) -> list[AuthoredSpan]:
+    """Who wrote each part of the text the log reaches (replay it from update 1, up to the moment wanted)."""
+    attribution = Attribution()
+    try:
+        attribution.replay(log)
+        return attribution.spans()
+    finally:
+        attribution.close()
+
+
+def by_delegation(spans: Iterable[AuthoredSpan]) -> dict[int | None, int]:
+    """UTF-16 units of text per delegation (None: the server's own words, or unrecorded)."""
+    totals: dict[int | None, int] = {}
+    for span in spans:
+        totals[span.sender.delegation_id] = totals.get(span.sender.delegation_id, 0) + span.end - span.start
+    return totals
