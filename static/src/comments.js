@@ -37,23 +37,23 @@ function thread (room, comment) {
   })
   const span = comment.span
   const anchorButton = span && !span.detached
-    ? h('button', { type: 'button', class: 'comment-quote' }, `«${span.text ?? span.quote}»`)
+    ? h('button', { type: 'button', class: 'comment-quote', translate: 'no' }, `«${span.text ?? span.quote}»`)
     : span ? h('p', { class: 'comment-quote is-detached' }, t('comments.detached', { quote: span.quote })) : null
   anchorButton?.addEventListener?.('click', () => room.activateComment(comment.id))
   const mayWrite = canComment(room.me, room.observersMayComment)
   return h('li', { class: `thread${resolved ? ' is-resolved' : ''}${room.activeComment === comment.id ? ' is-active' : ''}`, 'data-comment': String(comment.id) },
     h('div', { class: 'thread-head' },
-      h('span', { class: 'comment-author' }, who(comment)),
+      h('span', { class: 'comment-author', translate: 'no' }, who(comment)),
       h('span', { class: `badge badge-visibility badge-${comment.visibility}` }, t(`comments.visibility.${comment.visibility}`)),
       resolved ? h('span', { class: 'badge badge-status' }, t('comments.resolved')) : null),
     anchorButton,
-    h('p', { class: 'comment-body' }, comment.body),
+    h('p', { class: 'comment-body', translate: 'no' }, comment.body),
     h('p', { class: 'comment-when' }, formatMoment(comment.created_at)),
     comment.replies.length > 0
       ? h('ul', { class: 'replies' }, comment.replies.map((reply) =>
         h('li', { class: 'reply' },
-          h('span', { class: 'comment-author' }, who(reply)),
-          h('p', { class: 'comment-body' }, reply.body),
+          h('span', { class: 'comment-author', translate: 'no' }, who(reply)),
+          h('p', { class: 'comment-body', translate: 'no' }, reply.body),
           h('p', { class: 'comment-when' }, formatMoment(reply.created_at)))))
       : null,
     mayWrite ? replyForm : null,
@@ -72,7 +72,7 @@ function newThreadForm (room, paragraphId) {
   const form = h('form', { class: 'new-thread', 'aria-labelledby': 'new-comment-heading' },
     h('h4', { id: 'new-comment-heading' }, t('comments.new')),
     selection
-      ? h('p', { class: 'comment-quote' }, t('comments.on_phrase', { phrase: selection.text }))
+      ? h('p', { class: 'comment-quote', translate: 'no' }, t('comments.on_phrase', { phrase: selection.text }))
       : h('p', { class: 'hint' }, t('comments.select_hint')),
     h('label', { for: 'new-comment-body' }, t('comments.body')),
     body,

@@ -21,7 +21,7 @@ export async function renderCompilation (container, room) {
       h('div', { class: 'compiled-head' },
         h('a', { class: 'paragraph-label', href: `#/documents/${room.documentId}/draft/${p.id}` }, p.label || t(`kind.${p.kind}`)),
         p.status !== 'open' ? h('span', { class: 'badge badge-status', 'data-status': p.status }, t(`status.${p.status}`)) : null),
-      h('p', { class: 'compiled-text' }, p.text),
+      h('p', { class: 'compiled-text', translate: 'no' }, p.text),
       p.amendments.length > 0
         ? h('ul', { class: 'compiled-amendments' }, p.amendments.map((a) =>
           h('li', { class: a.applies ? '' : 'is-stale' },

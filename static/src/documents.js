@@ -5,7 +5,7 @@ import { formatMoment, t } from './i18n.js'
 function documentItem (doc) {
   return h('li', {},
     h('a', { class: 'document-link', href: `#/documents/${doc.id}` },
-      h('span', { class: 'document-title' }, doc.title),
+      h('span', { class: 'document-title', translate: 'no' }, doc.title),
       h('span', { class: 'document-meta' },
         h('span', { class: 'badge' }, t(`document_kind.${doc.kind}`)),
         h('span', { class: 'badge badge-document', 'data-status': doc.status }, t(`document_status.${doc.status}`)),
@@ -27,6 +27,6 @@ export function renderDocuments (list, documents) {
   }
   list.replaceChildren(...[...negotiations.values()].map(({ title, docs }) =>
     h('li', { class: 'negotiation' },
-      h('h2', { class: 'negotiation-title' }, title),
+      h('h2', { class: 'negotiation-title', translate: 'no' }, title),
       h('ul', { class: 'documents' }, docs.map(documentItem)))))
 }

@@ -24,7 +24,7 @@ export function createEditor (parent, ytext, awareness, options) {
   let isReadOnly = options.readOnly
   const readOnlyExtension = (value) => [
     EditorState.readOnly.of(value),
-    EditorView.contentAttributes.of(value ? { 'aria-readonly': 'true' } : {})
+    EditorView.contentAttributes.of({ 'aria-readonly': value ? 'true' : 'false' })
   ]
   const refuse = (event) => {
     if (!isReadOnly) return false

@@ -21,7 +21,7 @@ export class ParagraphView {
     this.lock = h('span', { class: 'badge badge-lock', hidden: true })
     this.people = h('ul', { class: 'paragraph-people' })
     this.plain = h('div', { class: 'paragraph-plain', tabindex: '0', role: 'textbox', 'aria-multiline': 'true' })
-    this.textBox = h('div', { class: 'paragraph-text' }, this.plain)
+    this.textBox = h('div', { class: 'paragraph-text', translate: 'no' }, this.plain)
     this.refusal = h('p', { class: 'paragraph-refusal', role: 'status' })
     this.review = h('button', { type: 'button', class: 'paragraph-review button-quiet' })
     this.review.addEventListener('click', () => room.select(id, null, { openPane: true }))

@@ -40,8 +40,8 @@ export function versionSummary (version) {
       version.amendment ? h('span', { class: 'version-kind' }, t(`amendment.${version.amendment}`)) : null,
       version.incorporated ? h('span', { class: 'badge badge-status' }, t('position.incorporated')) : null),
     version.changes ? renderChanges(version.changes) : null,
-    version.amendment === 'new_paragraph' ? h('p', { class: 'proposal' }, version.proposed_text) : null,
-    version.justification ? h('p', { class: 'justification' }, version.justification) : null,
+    version.amendment === 'new_paragraph' ? h('p', { class: 'proposal', translate: 'no' }, version.proposed_text) : null,
+    version.justification ? h('p', { class: 'justification', translate: 'no' }, version.justification) : null,
     h('p', { class: 'version-meta' }, t('position.submitted_by', {
       name: version.submitted_by.name, when: formatMoment(version.submitted_at), number: version.number
     })))

@@ -34,7 +34,7 @@ export function showOthers (awareness, list, labelOf, onPlaces) {
       const where = paragraph ? labelOf(paragraph) : ''
       return h('li', { class: `person ${colourClass(delegation)}`, title: where ? t('presence.in', { name, where }) : name },
         h('span', { class: 'person-dot', 'aria-hidden': 'true' }),
-        h('span', { class: 'person-name' }, name),
+        h('span', { class: 'person-name', translate: 'no' }, name),
         delegation ? h('span', { class: 'person-delegation' }, delegation) : null,
         where ? h('span', { class: 'person-where' }, where) : null)
     })

@@ -34,9 +34,9 @@ function render () {
   }
   byId('demo-users').replaceChildren(...users.map((user) => {
     const button = h('button', { type: 'button', class: 'demo-user' },
-      h('span', { class: 'demo-user-name' }, user.name),
+      h('span', { class: 'demo-user-name', translate: 'no' }, user.name),
       h('span', { class: 'demo-user-role' }, [t(`role.${user.role}`), user.delegation].filter(Boolean).join(' · ')),
-      h('span', { class: 'demo-user-email' }, user.email))
+      h('span', { class: 'demo-user-email', translate: 'no' }, user.email))
     button.addEventListener('click', () => signInAs(user, button))
     return h('li', {}, button)
   }))

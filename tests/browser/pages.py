@@ -7,7 +7,7 @@ import json
 import re
 from typing import Any
 
-from playwright.sync_api import BrowserContext, Locator, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 WAIT_MS = 20_000
 
@@ -106,3 +106,57 @@ def exact(text: str) -> str:
 
 def js(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
+
+
+DEMO = {
+    "ppt": "ppt@demo.consenso",
+    "head.mex": "head.mex@demo.consenso",
+    "delegate.mex": "delegate.mex@demo.consenso",
+    "head.gtm": "head.gtm@demo.consenso",
+    "delegate.gtm": "delegate.gtm@demo.consenso",
+    "head.can": "head.can@demo.consenso",
+    "observer": "observer.iom@demo.consenso",
+    "secretariat": "secretariat@demo.consenso",
+}
+
+
+class People:
+    """One browser profile per person (own cookies, own IndexedDB), each signed in and in the Declaration."""
+
+    def __init__(self, browser: Browser, base_url: str) -> None:
+        self.browser = browser
+        self.base_url = base_url
+        self.contexts: list[BrowserContext] = []
+
+    def enter(self, who: str, *, language: str = "en", open_document: bool = True, **options: Any) -> Page:
+        context = self.browser.new_context(viewport={"width": 1366, "height": 768}, locale="en-US", **options)
+        self.contexts.append(context)
+        if language != "en":
+            context.add_init_script(f"localStorage.setItem('consenso.language', {js(language)})")
+        user = demo_user(context, self.base_url, DEMO[who])
+        page = sign_in(context, self.base_url, user)
+        if open_document:
+            open_declaration(page)
+        return page
+
+    def close(self) -> None:
+        for context in self.contexts:
+            context.close()
+
+
+def select_paragraph(page: Page, label: str) -> None:
+    """Clicks into the paragraph, so the review pane shows it."""
+    paragraph_box(page, label).click()
+    expect(page.locator("#pane-title")).to_contain_text(label, timeout=WAIT_MS)
+
+
+def open_view(page: Page, name: str) -> None:
+    """One of the document's tabs: Draft, Compilation text, Consensus matrix, Chair's console."""
+    page.locator("#document-tabs").get_by_role("link", name=name).click()
+    expect(page.locator("#document-tabs [aria-current=page]")).to_have_text(name)
+
+
+def server_text(page: Page, pid: str) -> str:
+    response = page.request.get(f"{page.url.split('#')[0].rstrip('/')}/api/documents/{document_id(page)}")
+    assert response.ok, response.status
+    return str(next(p["text"] for p in response.json()["paragraphs"] if p["id"] == pid))
