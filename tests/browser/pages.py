@@ -73,7 +73,7 @@ def wait_for_text(page: Page, pid: str, pattern: str, timeout: float = WAIT_MS) 
     """Waits until the page's copy of paragraph `pid` matches the regular expression `pattern`."""
     page.wait_for_function(
         "([id, source]) => new RegExp(source, 'su').test("
-        "window.consenso.ydoc.getMap('paragraphs').get(id)?.toString() ?? '')",
+        "window.consenso?.ydoc.getMap('paragraphs').get(id)?.toString() ?? '')",
         arg=[pid, pattern],
         timeout=timeout,
     )
