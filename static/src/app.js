@@ -79,7 +79,8 @@ async function start () {
     throw error
   }
   const showMe = () => {
-    byId('me').textContent = [me.name, me.delegation, t(`role.${me.role}`)].filter(Boolean).join(' · ')
+    const role = t(`role.${me.role}`)
+    byId('me').textContent = [me.name, me.delegation, role === me.name ? null : role].filter(Boolean).join(' · ')
     for (const entry of NAVIGATION) byId(entry.id).hidden = !entry.shown(me)
   }
   showMe()

@@ -33,9 +33,8 @@ export function chairSection (room, paragraphId, info) {
     info.locked ? t('chair.unlocked', { label }) : t('chair.locked', { label })))
   return h('section', { class: 'pane-section chair-tools', 'aria-labelledby': 'chair-heading' },
     h('h3', { id: 'chair-heading' }, t('chair.heading')),
-    h('div', { class: 'field-row' },
-      h('div', {}, h('label', { for: 'chair-status' }, t('chair.status')), status),
-      h('div', { class: 'grow' }, h('label', { for: 'chair-reason' }, t('chair.reason')), reason)),
+    h('label', { for: 'chair-status' }, t('chair.status')), status,
+    h('label', { for: 'chair-reason' }, t('chair.reason')), reason,
     h('div', { class: 'actions' }, apply, lock),
     h('p', { class: 'hint' }, t('chair.reason_hint')),
     error)

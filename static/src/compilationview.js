@@ -31,7 +31,9 @@ export async function renderCompilation (container, room) {
             a.applies ? null : h('span', { class: 'stale-note' }, t('compilation.stale')),
             renderChanges(a.changes))))
         : null,
-      h('p', { class: 'tally' }, TALLIED.map((stance) => {
+      TALLIED.every((stance) => p.tally[stance].count === 0)
+        ? h('p', { class: 'tally' }, t('compilation.no_positions'))
+        : h('p', { class: 'tally' }, TALLIED.map((stance) => {
         const entry = p.tally[stance]
         return h('span', { class: 'tally-item' }, t('compilation.tally', {
           stance: t(`stance.${stance}`), count: entry.count, who: entry.delegations.length ? ` (${entry.delegations.join(', ')})` : ''

@@ -25,11 +25,11 @@ export async function renderMatrix (container, room) {
     h('td', {}, h('span', { class: 'badge badge-status', 'data-status': row.status }, t(`status.${row.status}`))),
     matrix.delegations.map((code) => {
       const stance = row.stances[code]
-      const cell = h('button', {
-        type: 'button',
-        class: `cell stance-${stance}`,
-        'aria-label': t('matrix.cell', { delegation: code, label: row.label || row.id, stance: t(`stance.${stance}`) })
-      }, t(`stance.short.${stance}`))
+      // Named by its content, not aria-label: the short form is what the eye reads, the full sentence
+      // what a screen reader says.
+      const cell = h('button', { type: 'button', class: `cell stance-${stance}` },
+        h('span', { 'aria-hidden': 'true' }, t(`stance.short.${stance}`)),
+        h('span', { class: 'visually-hidden' }, t('matrix.cell', { delegation: code, label: row.label || row.id, stance: t(`stance.${stance}`) })))
       cell.addEventListener('click', () => openPosition(dialog, room, row, code))
       return h('td', {}, cell)
     }),

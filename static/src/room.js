@@ -80,6 +80,9 @@ export class Room {
         this.showConnection()
       },
       synced: () => {
+        const first = !this.synced
+        this.synced = true
+        if (first) this.draft.refresh() // comment phrases can be placed now
         this.offline.synced()
         this.container.setAttribute('aria-busy', 'false')
         document.body.dataset.synced = 'true'
@@ -132,13 +135,26 @@ export class Room {
     const spans = []
     for (const comment of this.threads) {
       if (comment.paragraph.id !== id || comment.resolved_at !== null) continue
-      const anchor = this.anchors.get(comment.id)
+      const anchor = this.anchorOf(comment, ytext)
       if (!anchor) continue
       const from = Y.createAbsolutePositionFromRelativePosition(anchor[0], this.ydoc)
       const to = Y.createAbsolutePositionFromRelativePosition(anchor[1], this.ydoc)
       if (from && to && from.type === ytext && to.index > from.index) spans.push({ from: from.index, to: to.index, active: comment.id === this.activeComment })
     }
     return spans
+  }
+
+  /** A thread's phrase as two relative positions, placed once this copy holds the server's text. */
+  anchorOf (comment, ytext) {
+    if (this.anchors.has(comment.id)) return this.anchors.get(comment.id)
+    const span = comment.span
+    if (!this.synced || !span || span.detached || span.start === null || span.end > ytext.length) return null
+    const anchor = [
+      Y.createRelativePositionFromTypeIndex(ytext, span.start, 0),
+      Y.createRelativePositionFromTypeIndex(ytext, span.end, -1)
+    ]
+    this.anchors.set(comment.id, anchor)
+    return anchor
   }
 
   select (id, span, { openPane = false } = {}) {
@@ -182,17 +198,6 @@ export class Room {
   reloadComments () {
     return this.guarded(async () => {
       this.threads = await api.listComments(this.documentId)
-      const paragraphs = this.ydoc.getMap('paragraphs')
-      for (const comment of this.threads) {
-        const span = comment.span
-        const ytext = paragraphs.get(comment.paragraph.id)
-        if (!span || span.detached || span.start === null || !ytext || this.anchors.has(comment.id)) continue
-        if (span.end > ytext.length) continue
-        this.anchors.set(comment.id, [
-          Y.createRelativePositionFromTypeIndex(ytext, span.start, 0),
-          Y.createRelativePositionFromTypeIndex(ytext, span.end, -1)
-        ])
-      }
       this.draft.refresh()
       this.renderPane()
     })

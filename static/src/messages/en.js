@@ -201,6 +201,7 @@ export default {
   'matrix.versions': 'This position has {count} versions.',
 
   'compilation.stale': ' (written against an earlier text; no longer applies)',
+  'compilation.no_positions': 'No position submitted yet.',
   'compilation.tally': '{stance}: {count}{who}',
 
   'silence.title': 'Under silence procedure.',

@@ -201,6 +201,7 @@ export default {
   'matrix.versions': 'Esta posición tiene {count} versiones.',
 
   'compilation.stale': ' (redactada sobre un texto anterior; ya no se aplica)',
+  'compilation.no_positions': 'Aún no se ha presentado ninguna posición.',
   'compilation.tally': '{stance}: {count}{who}',
 
   'silence.title': 'En procedimiento de silencio.',
