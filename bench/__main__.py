@@ -20,11 +20,11 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from bench import cold_open, keystrokes, memory, profile, report
+from bench import browser, cold_open, keystrokes, memory, profile, report
 from bench.server import Fixture
 
 RESULTS = Path(__file__).resolve().parent / "results"
-PARTS = ("keystrokes", "cold", "memory", "profile")
+PARTS = ("keystrokes", "cold", "memory", "profile", "browser")
 
 
 def _variant(text: str) -> tuple[str, dict[str, str]]:
@@ -42,7 +42,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--only", default="keystrokes,cold,memory", help=f"comma-separated, of {PARTS}")
+    parser.add_argument(
+        "--only", default="keystrokes,cold,memory,browser", help=f"comma-separated, of {PARTS}"
+    )
     parser.add_argument("--editors", default="10,50,200,500", help="editor counts for keystroke runs")
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of typing per run")
     parser.add_argument("--repeats", type=int, default=2, help="runs per editor count and variant")
@@ -66,6 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--memory-documents", type=int, default=25)
     parser.add_argument("--memory-edits", type=int, default=10_000)
     parser.add_argument("--memory-repeats", type=int, default=2)
+    parser.add_argument("--browser-repeats", type=int, default=5, help="page loads per draft size")
     parser.add_argument("--out", type=Path, default=RESULTS)
     return parser
 
@@ -87,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     fixture = Fixture()
     started = time.monotonic()
     try:
-        if parts & {"keystrokes", "memory", "profile"}:
+        if parts & {"keystrokes", "memory", "profile", "browser"}:
             fixture.prepare()
         if "keystrokes" in parts:
             sections += _keystrokes(fixture, args, editor_counts, variants, raw)
@@ -120,6 +123,11 @@ def main(argv: list[str] | None = None) -> int:
                 )  # fmt: skip
             raw["memory"] = [asdict(r) for r in results]
             sections += ["## Memory per open document", "", report.memory_md(results), ""]
+        if "browser" in parts:
+            print("browser: bundle size, time to an editable draft", file=sys.stderr, flush=True)
+            measured = browser.run(fixture, repeats=args.browser_repeats)
+            raw["browser"] = asdict(measured)
+            sections += ["## Browser client", "", browser.markdown(measured), ""]
     finally:
         fixture.cleanup()
     sections.append(f"Total wall time {time.monotonic() - started:.0f} s.")
