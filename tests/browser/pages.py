@@ -127,6 +127,7 @@ class People:
         self.browser = browser
         self.base_url = base_url
         self.contexts: list[BrowserContext] = []
+        self.console: list[str] = []  # every console error and warning of every page, "who: text"
 
     def enter(self, who: str, *, language: str = "en", open_document: bool = True, **options: Any) -> Page:
         context = self.browser.new_context(viewport={"width": 1366, "height": 768}, locale="en-US", **options)
@@ -134,10 +135,15 @@ class People:
         if language != "en":
             context.add_init_script(f"localStorage.setItem('consenso.language', {js(language)})")
         user = demo_user(context, self.base_url, DEMO[who])
+        context.on("console", lambda message: self.heard(who, message.type, message.text))
         page = sign_in(context, self.base_url, user)
         if open_document:
             open_declaration(page)
         return page
+
+    def heard(self, who: str, kind: str, text: str) -> None:
+        if kind in ("error", "warning"):
+            self.console.append(f"{who}: {text}")
 
     def close(self) -> None:
         for context in self.contexts:

@@ -75,6 +75,9 @@ def test_screenshots_of_every_role_in_english_and_spanish(people: People, live_s
     count = tour(people, live_server, ["en", "es"], visit)
     assert count == len(written) >= 30
     assert all(path.stat().st_size > 10_000 for path in written)
+    # Under the page's own content security policy nothing was blocked, and no message was missing.
+    assert [line for line in people.console if "Content Security Policy" in line] == []
+    assert [line for line in people.console if "missing from the" in line] == []
 
 
 def test_the_spanish_views_show_no_english(people: People, live_server: Any) -> None:
