@@ -19,7 +19,7 @@ export function renderPane (pane, room) {
   const info = view.info
   const kind = t(`kind.${info.kind ?? 'operative'}`)
   const next = h('div', { class: 'pane-content' },
-    h('h2', { class: 'pane-title', id: 'pane-title' }, info.label ? `${info.label} · ${kind}` : kind),
+    h('h2', { class: 'pane-title', id: 'pane-title', tabindex: '-1' }, info.label ? `${info.label} · ${kind}` : kind),
     h('p', { class: 'pane-status' },
       h('span', { class: 'badge badge-status', 'data-status': info.status ?? 'open' }, t(`status.${info.status ?? 'open'}`)),
       info.locked ? h('span', { class: 'badge badge-lock' }, t('paragraph.locked')) : null),

@@ -163,9 +163,10 @@ export class Room {
     this.selectedParagraph = id
     this.draft.view(id)?.setSelected(true)
     const hadSpan = this.selection !== null
-    this.selection = span ? { paragraphId: id, span } : (changed ? null : this.selection)
-    if (changed || span || hadSpan !== (this.selection !== null)) this.renderPane()
-    if (openPane) this.pane.querySelector('.pane-title')?.focus?.()
+    // The editor reports every change of its selection: a collapsed one means no phrase is chosen.
+    this.selection = span ? { paragraphId: id, span } : null
+    if (changed || span || hadSpan) this.renderPane()
+    if (openPane) this.pane.querySelector('.pane-title')?.focus()
   }
 
   activateComment (commentId) {
@@ -186,12 +187,20 @@ export class Room {
     await Promise.all([this.reloadComments(), this.reloadPositions(), this.reloadSilence(), this.reloadSettings()])
   }
 
-  async guarded (work) {
-    try {
-      await work()
-    } catch (error) {
-      if (error instanceof api.ApiError && error.status === 401) return this.onSignedOut()
-      if (!(error instanceof api.NetworkError)) console.error(error)
+  /** Runs a reload; a failure of the network or the server is retried a few times, then logged. */
+  async guarded (work, attempts = 4) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await work()
+      } catch (error) {
+        if (error instanceof api.ApiError && error.status === 401) return this.onSignedOut()
+        const passing = error instanceof api.NetworkError || (error instanceof api.ApiError && error.status >= 500)
+        if (!passing || attempt >= attempts || !this.open) {
+          console.error(error)
+          return
+        }
+        await new Promise((resolve) => setTimeout(resolve, 500 * attempt))
+      }
     }
   }
 

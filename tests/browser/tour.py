@@ -140,15 +140,21 @@ def tour(people: People, server: Any, languages: list[str], visit: Visit, **opti
     """Calls `visit(page, who, view, language)` on every main view; returns how many were visited.
     `options` go to every browser context (bypass_csp for axe, which is injected as an inline script)."""
     stage(server)
+    # Someone else is in the document, their caret in OP2: it shows, named and coloured, on every view.
+    companion = people.enter("delegate.gtm", **options)
+    select_paragraph(companion, "OP2")
     count = 0
     for language in languages:
         visit(signin_page(people, server.url, language, **options), "anonymous", "signin", language)
         count += 1
         for who in ROLES:
             page = enter(people, who, language, **options)
-            for view in views(page, who, language):
-                visit(page, who, view, language)
-                count += 1
+            try:
+                for view in views(page, who, language):
+                    visit(page, who, view, language)
+                    count += 1
+            except AssertionError as failure:
+                raise AssertionError(f"{who} ({language}): {failure}\nconsole: {people.console}") from failure
             page.context.close()
             people.contexts.remove(page.context)
     return count
