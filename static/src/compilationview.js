@@ -3,19 +3,14 @@
 import * as api from './api.js'
 import { h } from './dom.js'
 import { t } from './i18n.js'
-import { explain } from './errors.js'
+import { loadInto } from './errors.js'
 import { renderChanges } from './diffview.js'
 
 const TALLIED = ['support', 'amend', 'oppose', 'reservation']
 
 export async function renderCompilation (container, room) {
-  let compiled
-  try {
-    compiled = await api.compilation(room.documentId)
-  } catch (failure) {
-    container.replaceChildren(h('p', { class: 'form-error', role: 'alert' }, explain(failure)))
-    return
-  }
+  const compiled = await loadInto(container, () => api.compilation(room.documentId))
+  if (compiled === null) return
   container.replaceChildren(h('ol', { class: 'compilation' }, compiled.paragraphs.map((p) =>
     h('li', { class: 'compiled-paragraph', 'data-kind': p.kind },
       h('div', { class: 'compiled-head' },

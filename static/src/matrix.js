@@ -4,18 +4,13 @@
 import * as api from './api.js'
 import { h } from './dom.js'
 import { t } from './i18n.js'
-import { explain } from './errors.js'
+import { explain, loadInto } from './errors.js'
 import { incorporationPanel, versionSummary } from './positions.js'
 import { isChair } from './roles.js'
 
 export async function renderMatrix (container, room) {
-  let matrix
-  try {
-    matrix = await api.consensusMatrix(room.documentId)
-  } catch (failure) {
-    container.replaceChildren(h('p', { class: 'form-error', role: 'alert' }, explain(failure)))
-    return
-  }
+  const matrix = await loadInto(container, () => api.consensusMatrix(room.documentId))
+  if (matrix === null) return
   const dialog = h('dialog', { class: 'position-dialog', 'aria-labelledby': 'position-dialog-title' })
   const head = h('tr', {}, h('th', { scope: 'col' }, t('matrix.paragraph')), h('th', { scope: 'col' }, t('matrix.status')),
     matrix.delegations.map((code) => h('th', { scope: 'col', class: 'delegation-code' }, code)),

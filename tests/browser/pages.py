@@ -9,7 +9,9 @@ from typing import Any
 
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
-WAIT_MS = 20_000
+from drafting.demo import USERS as DEMO_USERS
+
+WAIT_MS = 30_000
 
 
 def demo_users(context: BrowserContext, base_url: str, role: str) -> list[dict[str, Any]]:
@@ -108,16 +110,8 @@ def js(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-DEMO = {
-    "ppt": "ppt@demo.consenso",
-    "head.mex": "head.mex@demo.consenso",
-    "delegate.mex": "delegate.mex@demo.consenso",
-    "head.gtm": "head.gtm@demo.consenso",
-    "delegate.gtm": "delegate.gtm@demo.consenso",
-    "head.can": "head.can@demo.consenso",
-    "observer": "observer.iom@demo.consenso",
-    "secretariat": "secretariat@demo.consenso",
-}
+# Demo users by the local part of their e-mail: "ppt", "head.gtm", "observer.iom", "secretariat"…
+DEMO = {email.split("@")[0]: email for email, *_ in DEMO_USERS}
 
 
 class People:

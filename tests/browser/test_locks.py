@@ -59,11 +59,15 @@ def test_a_lock_makes_the_text_read_only_everywhere_and_a_forced_change_is_undon
         }""",
         pid,
     )
-    delegate.evaluate(
-        "(id) => window.consenso.ydoc.getMap('paragraphs').get(id).insert(0, 'FORCED ')",
+    forced = delegate.evaluate(
+        """(id) => {
+          const text = window.consenso.ydoc.getMap('paragraphs').get(id)
+          text.insert(0, 'FORCED ')
+          return text.toString()
+        }""",
         pid,
     )
-    assert text_of(delegate, pid).startswith("FORCED ")
+    assert forced.startswith("FORCED ")  # the page's own copy took it
     wait_for_text(delegate, pid, exact(original))  # the server's compensation arrived
     assert server_text(delegate, pid) == original
     assert text_of(third, pid) == original

@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.pages import DEMO, WAIT_MS, People, open_view, select_paragraph, type_at_end
 
-ROLES = ["delegate.mex", "head.gtm", "ppt", "secretariat", "observer"]
+ROLES = ["delegate.mex", "head.gtm", "ppt", "secretariat", "observer.iom"]
 ZONES = {"en": "America/Toronto", "es": "America/Mexico_City"}
 
 
