@@ -20,11 +20,11 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from bench import cold_open, delivery, keystrokes, memory, peers, profile, report, time_travel
+from bench import browser, cold_open, delivery, keystrokes, memory, peers, profile, report, time_travel
 from bench.server import Fixture
 
 RESULTS = Path(__file__).resolve().parent / "results"
-PARTS = ("keystrokes", "delivery", "flood", "cold", "memory", "history", "profile", "peers")
+PARTS = ("keystrokes", "delivery", "flood", "cold", "memory", "history", "profile", "peers", "browser")
 
 
 def _variant(text: str) -> tuple[str, dict[str, str]]:
@@ -43,7 +43,9 @@ def _parser() -> argparse.ArgumentParser:
         prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "--only", default="keystrokes,delivery,flood,cold,memory,history", help=f"comma-separated, of {PARTS}"
+        "--only",
+        default="keystrokes,delivery,flood,cold,memory,history,browser",
+        help=f"comma-separated, of {PARTS}",
     )
     parser.add_argument("--readers", default="50,200", help="reader counts for the delivery part")
     parser.add_argument("--delivery-updates", type=int, default=2000, help="updates per delivery run")
@@ -77,6 +79,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--memory-documents", type=int, default=25)
     parser.add_argument("--memory-edits", type=int, default=10_000)
     parser.add_argument("--memory-repeats", type=int, default=2)
+    parser.add_argument("--browser-repeats", type=int, default=5, help="page loads per draft size")
     parser.add_argument("--out", type=Path, default=RESULTS)
     return parser
 
@@ -98,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     fixture = Fixture()
     started = time.monotonic()
     try:
-        if parts & {"keystrokes", "delivery", "flood", "memory", "profile"}:
+        if parts & {"keystrokes", "delivery", "flood", "memory", "profile", "browser"}:
             fixture.prepare()
         if "keystrokes" in parts:
             sections += _keystrokes(fixture, args, editor_counts, variants, raw)
@@ -149,6 +152,11 @@ def main(argv: list[str] | None = None) -> int:
                 server_env=variants[0][1],
             )  # fmt: skip
             sections += ["## Side by side (peer harness)", "", table, ""]
+        if "browser" in parts:
+            print("browser: bundle size, time to an editable draft", file=sys.stderr, flush=True)
+            measured = browser.run(fixture, repeats=args.browser_repeats)
+            raw["browser"] = asdict(measured)
+            sections += ["## Browser client", "", browser.markdown(measured), ""]
     finally:
         fixture.cleanup()
     sections.append(f"Total wall time {time.monotonic() - started:.0f} s.")

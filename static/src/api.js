@@ -1,14 +1,23 @@
 // The JSON API of the Consenso server. Same-origin fetches: the session cookie goes along by itself,
 // and every unsafe request carries the session's form token (CSRF protection), which /api/me hands out.
+// An error body is {"error": message, "code"?: stable_code, "params"?: {...}}; ApiError keeps all three.
 
 let formToken = null
 
 export class ApiError extends Error {
-  constructor (status, path) {
-    super(`${path} answered ${status}`)
+  constructor (status, path, body = {}) {
+    super(`${path} answered ${status}${body.error ? `: ${body.error}` : ''}`)
     this.status = status
+    this.path = path
+    this.serverMessage = typeof body.error === 'string' ? body.error : ''
+    this.code = typeof body.code === 'string' ? body.code : null
+    this.params = body.params && typeof body.params === 'object' ? body.params : {}
+    this.body = body
   }
 }
+
+/** The network itself failed (offline, server down): no answer at all. */
+export class NetworkError extends Error {}
 
 async function request (method, path, body) {
   const init = { method, headers: { Accept: 'application/json' }, credentials: 'same-origin' }
@@ -17,15 +26,30 @@ async function request (method, path, body) {
     init.headers['Content-Type'] = 'application/json'
     init.body = JSON.stringify(body)
   }
-  const response = await fetch(path, init)
-  if (!response.ok) throw new ApiError(response.status, path)
+  let response
+  try {
+    response = await fetch(path, init)
+  } catch (error) {
+    throw new NetworkError(String(error))
+  }
+  if (!response.ok) {
+    let errorBody = {}
+    try { errorBody = await response.json() } catch { errorBody = {} }
+    throw new ApiError(response.status, path, errorBody && typeof errorBody === 'object' ? errorBody : {})
+  }
   return response.status === 204 ? null : response.json()
 }
+
+const get = (path) => request('GET', path)
+const post = (path, body = {}) => request('POST', path, body)
+const put = (path, body) => request('PUT', path, body)
+const doc = (id) => `/api/documents/${id}`
+const para = (id, paragraphId) => `${doc(id)}/paragraphs/${encodeURIComponent(paragraphId)}`
 
 /** The signed-in user, or null when nobody is signed in (401). */
 export async function currentUser () {
   try {
-    const user = await request('GET', '/api/me')
+    const user = await get('/api/me')
     formToken = user.csrf_token ?? null
     return user
   } catch (error) {
@@ -34,14 +58,59 @@ export async function currentUser () {
   }
 }
 
-export const listDocuments = () => request('GET', '/api/documents')
-export const showDocument = (id) => request('GET', `/api/documents/${id}`)
-export const signOut = () => request('POST', '/api/signout')
+export const listDocuments = () => get('/api/documents')
+export const showDocument = (id) => get(doc(id))
+export const signOut = () => post('/api/signout')
+
+// Consensus: statuses, locks, the silence procedure, adoption (the PPT; breaking silence: heads).
+export const lockParagraph = (id, paragraphId, reason) => post(`${para(id, paragraphId)}/lock`, { reason })
+export const unlockParagraph = (id, paragraphId, reason) => post(`${para(id, paragraphId)}/unlock`, { reason })
+export const setStatus = (id, paragraphId, status, reason) =>
+  post(`${para(id, paragraphId)}/status`, reason ? { status, reason } : { status })
+export const startSilence = (id, deadline) => post(`${doc(id)}/silence`, deadline ? { deadline } : {})
+export const cancelSilence = (id, reason) => request('DELETE', `${doc(id)}/silence`, reason ? { reason } : {})
+export const breakSilence = (id, paragraphs, reason) => post(`${doc(id)}/silence/break`, { paragraphs, reason })
+export const adopt = (id) => post(`${doc(id)}/adopt`)
+
+/** The latest silence procedure, or null when the document was never under silence (404). */
+export async function showSilence (id) {
+  try {
+    return await get(`${doc(id)}/silence`)
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) return null
+    throw error
+  }
+}
+
+// Comments.
+export const listComments = (id) => get(`${doc(id)}/comments`)
+export const createComment = (id, comment) => post(`${doc(id)}/comments`, comment)
+export const replyComment = (id, threadId, body) => post(`${doc(id)}/comments/${threadId}/replies`, { body })
+export const resolveComment = (id, threadId) => post(`${doc(id)}/comments/${threadId}/resolve`)
+export const reopenComment = (id, threadId) => post(`${doc(id)}/comments/${threadId}/reopen`)
+export const commentSettings = (id) => get(`${doc(id)}/comment-settings`)
+export const setObserversMayComment = (id, allowed) =>
+  put(`${doc(id)}/comment-settings`, { observers_may_comment: allowed })
+
+// Positions and amendments.
+export const listPositions = (id) => get(`${doc(id)}/positions`)
+export const saveDraftPosition = (id, paragraphId, proposal) => put(`${para(id, paragraphId)}/position/draft`, proposal)
+export const submitPosition = (id, paragraphId, body) => post(`${para(id, paragraphId)}/position/versions`, body)
+export const withdrawPosition = (id, paragraphId, revises) =>
+  post(`${para(id, paragraphId)}/position/withdrawal`, { revises })
+export const positionVersions = (id, paragraphId, delegation) =>
+  get(`${para(id, paragraphId)}/positions/${encodeURIComponent(delegation)}/versions`)
+export const previewIncorporation = (id, versionId) => get(`${doc(id)}/position-versions/${versionId}/incorporation`)
+export const incorporate = (id, versionId) => post(`${doc(id)}/position-versions/${versionId}/incorporation`)
+
+// The compilation text and the consensus matrix.
+export const compilation = (id) => get(`${doc(id)}/compilation`)
+export const consensusMatrix = (id) => get(`${doc(id)}/consensus-matrix`)
 
 /** The demo users, or null when demo sign-in is off on this server (404). */
 export async function demoUsers () {
   try {
-    return await request('GET', '/api/demo/users')
+    return await get('/api/demo/users')
   } catch (error) {
     if (error instanceof ApiError && error.status === 404) return null
     throw error
@@ -49,6 +118,5 @@ export async function demoUsers () {
 }
 
 /** The identity providers configured on this server: [{name, title, url}]. */
-export const signInProviders = () => request('GET', '/api/signin/providers')
-
-export const demoSignIn = (userId) => request('POST', '/api/demo/signin', { user_id: userId })
+export const signInProviders = () => get('/api/signin/providers')
+export const demoSignIn = (userId) => post('/api/demo/signin', { user_id: userId })

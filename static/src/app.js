@@ -1,61 +1,94 @@
-// The drafting page: the documents list, or one live draft, chosen by the URL hash.
-import { ApiError, currentUser, listDocuments, signOut } from './api.js'
+// The drafting page: the documents list, or one negotiation room, chosen by the URL hash:
+//   #/                                 documents
+//   #/documents/{id}[/draft/{paragraph}] the draft (a paragraph selected)
+//   #/documents/{id}/compilation | /matrix | /console
+import { ApiError, currentUser, listDocuments, showSilence, signOut } from './api.js'
 import { byId, say } from './dom.js'
+import { onLanguage, t } from './i18n.js'
+import { languageSwitch } from './languageswitch.js'
+import { explain } from './errors.js'
 import { renderDocuments } from './documents.js'
-import { openDraft } from './draftpage.js'
+import { Room } from './room.js'
+
+// The top navigation. Phase 2 adds the Secretariat's administration here (negotiations, documents,
+// import from .txt/.docx, delegations, users) once its REST routes exist; it stays out until then.
+const NAVIGATION = [{ id: 'nav-documents', shown: () => true }]
 
 let me = null
 let documents = []
-let draft = null // the open draft's { close }, if one is on screen
+let room = null
 
 function goToSignIn () {
   location.assign('/signin')
 }
 
-function documentIdFromHash () {
-  const match = /^#\/documents\/(\d+)$/.exec(location.hash)
-  return match ? Number(match[1]) : null
+function parseHash () {
+  const match = /^#\/documents\/(\d+)(?:\/(draft|compilation|matrix|console)(?:\/([\w-]+))?)?$/.exec(location.hash)
+  return match ? { documentId: Number(match[1]), view: match[2] ?? 'draft', paragraphId: match[3] ?? null } : null
 }
 
 function route () {
-  draft?.close()
-  draft = null
-  const documentId = documentIdFromHash()
-  byId('documents-view').hidden = documentId !== null
-  byId('draft-view').hidden = documentId === null
-  if (documentId === null) {
-    document.title = 'Documents — Consenso'
+  const target = parseHash()
+  if (room && (target === null || target.documentId !== room.documentId)) {
+    room.close()
+    room = null
+  }
+  byId('documents-view').hidden = target !== null
+  byId('draft-view').hidden = target === null
+  if (target === null) {
+    document.title = `${t('documents.heading')} — Consenso`
     renderDocuments(byId('document-list'), documents)
   } else {
-    const listed = documents.find((doc) => doc.id === documentId)
-    draft = openDraft(documentId, { me, listed, onSignedOut: goToSignIn })
+    if (room === null) {
+      const listed = documents.find((doc) => doc.id === target.documentId)
+      room = new Room(target.documentId, { me, listed, onSignedOut: goToSignIn })
+    }
+    room.show(target.view, target.paragraphId)
   }
-  byId('main').focus({ preventScroll: true })
+  if (target === null || target.view !== 'draft' || !target.paragraphId) byId('main').focus({ preventScroll: true })
 }
 
 async function signOutAndLeave () {
   try {
     await signOut()
   } catch (error) {
-    say(byId('notice-page'), 'Signing out failed. Check your connection and try again.', 'error')
-    throw error
+    say(byId('notice-page'), explain(error), 'error')
+    return
   }
-  draft?.close()
+  room?.close()
   goToSignIn()
 }
 
+async function loadDocuments () {
+  documents = await listDocuments()
+  await Promise.all(documents.filter((doc) => doc.status === 'under_silence').map(async (doc) => {
+    doc.silence = await showSilence(doc.id)
+  }))
+}
+
 async function start () {
+  languageSwitch()
   byId('sign-out').addEventListener('click', signOutAndLeave)
   try {
     me = await currentUser()
     if (me === null) return goToSignIn()
-    documents = await listDocuments()
+    await loadDocuments()
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) return goToSignIn()
-    say(byId('notice-page'), 'The server could not be reached. Reload the page to try again.', 'error')
+    say(byId('notice-page'), explain(error), 'error')
     throw error
   }
-  byId('me').textContent = me.delegation ? `${me.name} · ${me.delegation}` : me.name
+  const showMe = () => {
+    const role = t(`role.${me.role}`)
+    byId('me').textContent = [me.name, me.delegation, role === me.name ? null : role].filter(Boolean).join(' · ')
+    for (const entry of NAVIGATION) byId(entry.id).hidden = !entry.shown(me)
+  }
+  showMe()
+  onLanguage(() => {
+    showMe()
+    if (room) room.refresh()
+    else route()
+  })
   window.addEventListener('hashchange', route)
   route()
   document.body.dataset.ready = 'true'

@@ -2,64 +2,57 @@
 // (pick one; the server sets the session cookie) — then on to the drafts.
 import { demoSignIn, demoUsers, signInProviders } from './api.js'
 import { byId, h, say } from './dom.js'
+import { onLanguage, t } from './i18n.js'
+import { languageSwitch } from './languageswitch.js'
+import { explain } from './errors.js'
 
-const ROLE_NAMES = {
-  ppt: 'Presidency Pro-Tempore',
-  head: 'Head of delegation',
-  delegate: 'Delegate',
-  secretariat: 'Technical Secretariat',
-  observer: 'Observer',
-  admin: 'Administrator'
-}
+let users = null
+let providers = []
 
 async function signInAs (user, button) {
-  const notice = byId('notice')
   button.disabled = true
   try {
     await demoSignIn(user.id)
   } catch (error) {
     button.disabled = false
-    say(notice, `Could not sign in as ${user.name}. Try again.`, 'error')
-    throw error
+    say(byId('notice'), t('signin.failed', { name: user.name, reason: explain(error) }), 'error')
+    return
   }
   location.assign('/')
 }
 
-function showProviders (providers) {
-  if (providers.length === 0) return
-  byId('providers-list').replaceChildren(...providers.map((provider) =>
-    h('li', {}, h('a', { class: 'provider', href: provider.url }, `Sign in with ${provider.title}`))))
-  byId('providers').hidden = false
-}
-
-async function start () {
-  const notice = byId('notice')
-  const list = byId('demo-users')
-  let users, providers
-  try {
-    [users, providers] = await Promise.all([demoUsers(), signInProviders()])
-  } catch (error) {
-    say(notice, 'The server could not be reached. Reload the page to try again.', 'error')
-    throw error
+function render () {
+  document.title = t('signin.title')
+  if (providers.length > 0) {
+    byId('providers-list').replaceChildren(...providers.map((provider) =>
+      h('li', {}, h('a', { class: 'provider', href: provider.url }, t('signin.with', { provider: provider.title })))))
+    byId('providers').hidden = false
   }
-  showProviders(providers)
   if (users === null) {
-    if (providers.length === 0) {
-      say(notice, 'No way to sign in is configured on this server yet. Ask the Technical Secretariat.')
-    }
-    document.body.dataset.ready = 'true'
+    if (providers.length === 0) say(byId('notice'), t('signin.none_configured'))
     return
   }
-  list.replaceChildren(...users.map((user) => {
+  byId('demo-users').replaceChildren(...users.map((user) => {
     const button = h('button', { type: 'button', class: 'demo-user' },
-      h('span', { class: 'demo-user-name' }, user.name),
-      h('span', { class: 'demo-user-role' },
-        [ROLE_NAMES[user.role] ?? user.role, user.delegation].filter(Boolean).join(' · ')),
-      h('span', { class: 'demo-user-email' }, user.email))
+      h('span', { class: 'demo-user-name', translate: 'no' }, user.name),
+      h('span', { class: 'demo-user-role' }, [t(`role.${user.role}`), user.delegation].filter(Boolean).join(' · ')),
+      h('span', { class: 'demo-user-email', translate: 'no' }, user.email))
     button.addEventListener('click', () => signInAs(user, button))
     return h('li', {}, button)
   }))
   byId('demo').hidden = false
+}
+
+async function start () {
+  languageSwitch()
+  try {
+    [users, providers] = await Promise.all([demoUsers(), signInProviders()])
+  } catch (error) {
+    say(byId('notice'), explain(error), 'error')
+    throw error
+  }
+  render()
+  onLanguage(render)
   document.body.dataset.ready = 'true'
 }
 

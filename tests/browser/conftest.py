@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, sync_playwright
+
+from tests.browser.pages import People
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -30,3 +33,11 @@ def browser() -> Iterator[Browser]:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def people(browser: Browser, live_server: Any) -> Iterator[People]:
+    """Demo users, each in a browser profile of their own, against a fresh server."""
+    crowd = People(browser, live_server.url)
+    yield crowd
+    crowd.close()

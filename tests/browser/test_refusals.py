@@ -1,4 +1,4 @@
-"""What a person is told when the server refuses something they did."""
+"""What a person is told when they try to change what they may not, beside the paragraph."""
 
 from __future__ import annotations
 
@@ -10,16 +10,19 @@ from playwright.sync_api import Browser, expect
 from tests.browser.pages import (
     WAIT_MS,
     demo_users,
-    first_operative_paragraph,
+    first_operative_label,
     open_declaration,
-    put_caret,
+    paragraph_box,
+    paragraph_id,
+    paragraph_section,
     sign_in,
+    text_of,
 )
 
 pytestmark = pytest.mark.browser
 
 
-def test_an_observer_who_types_is_told_the_change_was_not_accepted(
+def test_an_observer_sees_read_only_text_and_is_told_why_when_typing(
     live_server: Any, browser: Browser
 ) -> None:
     context = browser.new_context()
@@ -27,12 +30,17 @@ def test_an_observer_who_types_is_told_the_change_was_not_accepted(
         observer = demo_users(context, live_server.url, "observer")[0]
         page = sign_in(context, live_server.url, observer)
         open_declaration(page)
-        box, _ = first_operative_paragraph(page)
-        put_caret(box)
+        label = first_operative_label(page)
+        pid = paragraph_id(page, label)
+        before = text_of(page, pid)
+        expect(page.locator("#role-note")).to_contain_text("observer")
+        box = paragraph_box(page, label)
+        expect(box).to_have_attribute("aria-readonly", "true", timeout=WAIT_MS)
+        box.click()
         page.keyboard.type(" [propuesta]")
-        expect(page.get_by_role("alert")).to_contain_text(
-            "Your last change was not accepted", timeout=WAIT_MS
+        expect(paragraph_section(page, label).locator(".paragraph-refusal")).to_contain_text(
+            "Observers follow the negotiation", timeout=WAIT_MS
         )
-        expect(page.get_by_role("alert")).to_contain_text("may not edit the text")
+        assert text_of(page, pid) == before
     finally:
         context.close()

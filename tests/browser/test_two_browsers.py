@@ -1,8 +1,8 @@
-"""Two delegates edit one paragraph from two browsers: one text for both, carets stay put, it is stored."""
+"""Two delegates edit one paragraph from two browsers: one text for both, each one's undo takes back only
+their own words, carets stay put, and it is stored."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from itertools import zip_longest
 from typing import Any
@@ -13,12 +13,18 @@ from playwright.sync_api import Browser, BrowserContext, expect
 from tests.browser.pages import (
     WAIT_MS,
     demo_users,
+    escape,
+    exact,
     expect_connected,
-    first_operative_paragraph,
+    first_operative_label,
     open_declaration,
-    paragraph,
-    put_caret,
+    paragraph_box,
+    paragraph_id,
+    paragraph_section,
     sign_in,
+    text_of,
+    type_at_end,
+    wait_for_text,
 )
 
 pytestmark = pytest.mark.browser
@@ -30,13 +36,13 @@ SECOND_WORDS = " ordenada y regular"
 @pytest.fixture
 def contexts(browser: Browser) -> Iterator[list[BrowserContext]]:
     """Three separate browser profiles: each has its own cookies, as three people would."""
-    opened = [browser.new_context() for _ in range(3)]
+    opened = [browser.new_context(viewport={"width": 1366, "height": 768}) for _ in range(3)]
     yield opened
     for context in opened:
         context.close()
 
 
-def test_two_delegates_typing_into_one_paragraph_converge_and_the_text_is_stored(
+def test_two_delegates_type_at_once_converge_and_undo_takes_back_only_their_own_words(
     live_server: Any, contexts: list[BrowserContext]
 ) -> None:
     first_context, second_context, third_context = contexts
@@ -45,26 +51,37 @@ def test_two_delegates_typing_into_one_paragraph_converge_and_the_text_is_stored
     second = sign_in(second_context, live_server.url, second_user)
     open_declaration(first)
     open_declaration(second)
-    first_box, name = first_operative_paragraph(first)
-    second_box = paragraph(second, name)
-    original = first_box.input_value()
-    expect(second_box).to_have_value(original)
-    expect(second.get_by_role("list", name="Also here")).to_contain_text(first_user["name"])
+    label = first_operative_label(first)
+    pid = paragraph_id(first, label)
+    original = text_of(first, pid)
+    assert text_of(second, pid) == original
+    expect(second.get_by_role("list", name="Also here")).to_contain_text(first_user["name"], timeout=WAIT_MS)
 
-    # Keystrokes alternate without waiting, so each person types while the other's letters
-    # arrive at the same place: the words must come out whole, not interleaved letter by letter.
-    put_caret(first_box)
-    put_caret(second_box)
+    # Keystrokes alternate without waiting, so each person types while the other's letters arrive at
+    # the same place: the words must come out whole, not interleaved letter by letter.
+    type_at_end(first, label, "")
+    type_at_end(second, label, "")
     for first_key, second_key in zip_longest(FIRST_WORDS, SECOND_WORDS):
         if first_key:
             first.keyboard.type(first_key)
         if second_key:
             second.keyboard.type(second_key)
 
-    both_whole = re.escape(FIRST_WORDS + SECOND_WORDS) + "|" + re.escape(SECOND_WORDS + FIRST_WORDS)
-    expect(first_box).to_have_value(re.compile(f"^{re.escape(original)}({both_whole})$"), timeout=WAIT_MS)
-    converged = first_box.input_value()
-    expect(second_box).to_have_value(converged, timeout=WAIT_MS)
+    both = escape(FIRST_WORDS + SECOND_WORDS) + "|" + escape(SECOND_WORDS + FIRST_WORDS)
+    converged = wait_for_text(first, pid, f"^{escape(original)}({both})$")
+    wait_for_text(second, pid, exact(converged))
+    # The other's caret is shown, named by person and delegation.
+    expect(second.locator(".remote-caret-name")).to_contain_text(
+        f"{first_user['name']} · {first_user['delegation']}", timeout=WAIT_MS
+    )
+
+    # Undo in the first browser takes back its own words, never the second delegate's.
+    for _ in FIRST_WORDS:
+        if FIRST_WORDS not in text_of(first, pid):
+            break
+        first.keyboard.press("Control+z")
+    without_first = wait_for_text(first, pid, exact(original + SECOND_WORDS))
+    wait_for_text(second, pid, exact(without_first))
 
     # Nobody has the document open and the server starts afresh: the text comes from the database.
     first_context.close()
@@ -74,7 +91,7 @@ def test_two_delegates_typing_into_one_paragraph_converge_and_the_text_is_stored
     open_declaration(third)
     third.reload()
     expect_connected(third)
-    expect(paragraph(third, name)).to_have_value(converged, timeout=WAIT_MS)
+    wait_for_text(third, pid, exact(original + SECOND_WORDS))
 
 
 def test_a_caret_stays_in_place_while_someone_edits_before_it(
@@ -86,17 +103,20 @@ def test_a_caret_stays_in_place_while_someone_edits_before_it(
     second = sign_in(second_context, live_server.url, second_user)
     open_declaration(first)
     open_declaration(second)
-    first_box, name = first_operative_paragraph(first)
-    second_box = paragraph(second, name)
-    original = first_box.input_value()
-    middle = original.index(" ", len(original) // 2)
+    label = first_operative_label(first)
+    pid = paragraph_id(first, label)
+    original = text_of(first, pid)
 
-    put_caret(first_box, middle)
-    put_caret(second_box, 0)
+    type_at_end(first, label, "")
+    paragraph_box(second, label).click()
+    expect(paragraph_section(second, label).locator(".cm-content")).to_be_focused()
+    second.keyboard.press("Control+Home")
     second.keyboard.type("Reafirmando: ")
-    expect(first_box).to_have_value("Reafirmando: " + original, timeout=WAIT_MS)
+    wait_for_text(first, pid, exact("Reafirmando: " + original))
     first.keyboard.type(" [ñ]")
 
-    expected = "Reafirmando: " + original[:middle] + " [ñ]" + original[middle:]
-    expect(first_box).to_have_value(expected)
-    expect(second_box).to_have_value(expected, timeout=WAIT_MS)
+    expected = "Reafirmando: " + original + " [ñ]"
+    wait_for_text(first, pid, exact(expected))
+    wait_for_text(second, pid, exact(expected))
+    # The bracket typed is highlighted as disputed text in the other browser too.
+    expect(paragraph_section(second, label).locator(".bracketed")).to_have_text("[ñ]", timeout=WAIT_MS)

@@ -1,0 +1,86 @@
+// The chair's console (the PPT): the document-wide acts — comments open to observers, the silence
+// procedure with its deadline, adoption — above the consensus matrix.
+import * as api from './api.js'
+import { h } from './dom.js'
+import { t } from './i18n.js'
+import { explain } from './errors.js'
+import { deadlineText } from './silence.js'
+import { renderMatrix } from './matrix.js'
+
+function localDefault (hours) {
+  const date = new Date(Date.now() + hours * 3600 * 1000)
+  date.setMinutes(0, 0, 0)
+  const pad = (n) => String(n).padStart(2, '0')
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`
+}
+
+/** A datetime-local value as ISO 8601 with this browser's offset ("2015-11-13T18:00:00-06:00"). */
+export function withOffset (local) {
+  const date = new Date(local)
+  const minutes = -date.getTimezoneOffset()
+  const sign = minutes >= 0 ? '+' : '-'
+  const pad = (n) => String(Math.floor(Math.abs(n))).padStart(2, '0')
+  return `${local.length === 16 ? `${local}:00` : local}${sign}${pad(minutes / 60)}:${pad(minutes % 60)}`
+}
+
+export function renderConsole (container, room) {
+  const info = room.documentInfo()
+  const status = info?.status ?? 'draft'
+  const error = h('p', { class: 'form-error', role: 'alert', hidden: true })
+  const run = async (work, done) => {
+    error.hidden = true
+    try {
+      await work()
+      if (done) room.say(done)
+    } catch (failure) {
+      error.textContent = explain(failure)
+      error.hidden = false
+    }
+  }
+  const observers = h('input', { type: 'checkbox', id: 'observers-may-comment', checked: room.observersMayComment })
+  observers.addEventListener('change', () => run(async () => {
+    await api.setObserversMayComment(room.documentId, observers.checked)
+    room.observersMayComment = observers.checked
+  }, observers.checked ? t('console.observers_opened') : t('console.observers_closed')))
+
+  const acts = []
+  if (status === 'draft') {
+    const deadline = h('input', { type: 'datetime-local', class: 'field', id: 'silence-deadline', value: localDefault(72) })
+    const start = h('button', { type: 'button', class: 'button-primary' }, t('console.start_silence'))
+    start.addEventListener('click', () => run(() => api.startSilence(room.documentId, withOffset(deadline.value)), t('console.silence_started')))
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone
+    acts.push(h('div', { class: 'console-block' },
+      h('h3', {}, t('console.silence')),
+      h('p', { class: 'hint' }, t('console.silence_hint')),
+      h('label', { for: 'silence-deadline' }, t('console.deadline', { zone })), deadline,
+      h('div', { class: 'actions' }, start)))
+    const adopt = h('button', { type: 'button', class: 'button-danger' }, t('console.adopt'))
+    const confirm = h('dialog', { class: 'confirm-dialog', 'aria-labelledby': 'adopt-title' })
+    const yes = h('button', { type: 'button', class: 'button-danger' }, t('console.adopt_confirm'))
+    const no = h('button', { type: 'button', class: 'button-quiet' }, t('dialog.cancel'))
+    confirm.append(h('h2', { id: 'adopt-title' }, t('console.adopt_title')), h('p', {}, t('console.adopt_warning')), h('div', { class: 'actions' }, no, yes))
+    no.addEventListener('click', () => confirm.close())
+    yes.addEventListener('click', () => { confirm.close(); run(() => api.adopt(room.documentId), t('console.adopted')) })
+    adopt.addEventListener('click', () => confirm.showModal())
+    acts.push(h('div', { class: 'console-block' }, h('h3', {}, t('console.adoption')), h('p', { class: 'hint' }, t('console.adoption_hint')), h('div', { class: 'actions' }, adopt), confirm))
+  } else if (status === 'under_silence') {
+    const cancel = h('button', { type: 'button', class: 'button-quiet' }, t('console.cancel_silence'))
+    cancel.addEventListener('click', () => run(() => api.cancelSilence(room.documentId), t('console.silence_cancelled')))
+    acts.push(h('div', { class: 'console-block' }, h('h3', {}, t('console.silence')),
+      room.silenceRecord?.deadline ? h('p', {}, deadlineText(room.silenceRecord.deadline)) : null,
+      h('div', { class: 'actions' }, cancel)))
+  } else {
+    acts.push(h('div', { class: 'console-block' }, h('h3', {}, t('console.adoption')), h('p', {}, t('adopted.body'))))
+  }
+  const matrix = h('div', { class: 'matrix-box' })
+  container.replaceChildren(
+    h('div', { class: 'console-grid' },
+      h('div', { class: 'console-block' },
+        h('h3', {}, t('console.comments')),
+        h('p', { class: 'check' }, observers, h('label', { for: 'observers-may-comment' }, t('console.observers_may_comment')))),
+      ...acts),
+    error,
+    h('h2', { class: 'section-title' }, t('matrix.title')),
+    matrix)
+  return renderMatrix(matrix, room)
+}
