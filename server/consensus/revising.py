@@ -5,7 +5,7 @@ archived as the next revision of the document's chain (drafting.revisions)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pycrdt import Doc
 from sqlalchemy.orm import Session
@@ -19,10 +19,6 @@ from drafting.revision_models import Revision
 from drafting.senders import Sender
 from drafting.updates import apply_checked
 from server.sync.room import Room
-
-if TYPE_CHECKING:
-    from auth.principal import Principal
-    from server.consensus.workflow import ConsensusWorkflow
 
 
 async def renumber(room: Room, user_id: int | None) -> None:
@@ -67,21 +63,3 @@ def make(
     return revisions.make_revision(
         session, document_id, doc, seq, made_by=user_id, at=at, name=name, final=final
     )
-
-
-async def revise(
-    workflow: ConsensusWorkflow, document_id: int, actor: Principal, name: str | None
-) -> dict[str, Any]:
-    """Make the document's next named revision (the zero draft first, then Rev.1, Rev.2 …)."""
-    async with workflow.locked_room(document_id) as room:
-        archived = await archive(room, actor.user_id)
-        now = workflow.now()
-        made = await workflow.in_session(
-            lambda session: revisions.revision_json(
-                make(session, document_id, archived, actor.user_id, at=now, name=name)
-            )
-        )
-    workflow.publish(
-        document_id, "revision", {**made, "by": {"name": actor.name, "delegation": actor.delegation_code}}
-    )
-    return made
