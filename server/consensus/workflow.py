@@ -48,7 +48,9 @@ from drafting.consensus.records import (
 )
 from drafting.consensus.rules import ADOPTED_PARAGRAPH, FinalText, ParagraphState
 from drafting.errors import Conflict
-from drafting.kinds import DocumentStatus, SilenceState
+from drafting.kinds import DocumentStatus, SilenceState, UpdateOrigin
+from drafting.senders import Sender
+from server.consensus import revising
 from server.notices import Notice, Notices
 from server.sync.room import Room
 from server.sync.rooms import Rooms
@@ -65,6 +67,11 @@ def by(principal: Principal | None) -> dict[str, Any] | None:
     if principal is None:
         return None
     return {"name": principal.name, "delegation": principal.delegation_code}
+
+
+def consensus_sender(actor: Principal | None) -> Sender:
+    """The sender of what a consensus act writes into `info`: the act, on behalf of who did it."""
+    return Sender.server(UpdateOrigin.CONSENSUS, actor.user_id if actor is not None else None)
 
 
 def paragraph_json(paragraph_id: str, meta: dict[str, Any], state: ParagraphState) -> dict[str, Any]:
@@ -139,7 +146,7 @@ class ConsensusWorkflow:
         document_id = room.document_id
         recorded, status = await self.in_session(lambda session: recorded_states(session, document_id))
         wrote: list[bool] = []
-        await room.edit(lambda doc: wrote.append(realign(doc, recorded, status)))
+        await room.edit(lambda doc: wrote.append(realign(doc, recorded, status)), consensus_sender(None))
         if any(wrote):
             log.warning("document %s: info was behind the consensus records; realigned", document_id)
 
@@ -168,7 +175,9 @@ class ConsensusWorkflow:
                 )
             )
             mark = Change(actor.name, actor.delegation_code, cleaned, now)
-            await room.edit(lambda doc: write_paragraph(doc, paragraph_id, after, mark))
+            await room.edit(
+                lambda doc: write_paragraph(doc, paragraph_id, after, mark), consensus_sender(actor)
+            )
         answer = paragraph_json(paragraph_id, meta, after)
         self.publish(document_id, "paragraph_status", {**answer, "reason": cleaned, "by": by(actor)})
         return answer
@@ -189,7 +198,10 @@ class ConsensusWorkflow:
                 return begin_silence(session, document_id, actor.user_id, deadline, now)
 
             silence = await self.in_session(record)
-            await room.edit(lambda doc: write_document_status(doc, DocumentStatus.UNDER_SILENCE))
+            await room.edit(
+                lambda doc: write_document_status(doc, DocumentStatus.UNDER_SILENCE),
+                consensus_sender(actor),
+            )
         self.deadlines_changed()
         self.publish(document_id, "silence", {**silence_json(silence), "by": by(actor)})
         return silence
@@ -253,7 +265,7 @@ class ConsensusWorkflow:
                 write_paragraphs(doc, [(change.paragraph_id, change.after) for change in changes], mark)
                 write_document_status(doc, status)
 
-            await room.edit(write)
+            await room.edit(write, consensus_sender(actor))
         self.deadlines_changed()
         return silence
 
@@ -289,6 +301,7 @@ class ConsensusWorkflow:
             # the procedure ran, so it adopts.
             status = DocumentStatus.UNDER_SILENCE
         rules.adopt(status, by_silence=by_silence)
+        await revising.renumber(room, actor_id)  # the final text carries plain numbers, no bis/ter
         final = rules.final_text(final_paragraphs(room.doc))
         changes = []
         for paragraph in final_paragraphs(room.doc):
@@ -320,9 +333,15 @@ class ConsensusWorkflow:
             write_paragraphs(doc, [(change.paragraph_id, change.after) for change in changes], mark)
             write_document_status(doc, DocumentStatus.ADOPTED)
 
-        await room.edit(write)
-        state = room.doc.get_update()
-        await self.in_session(lambda session: store_final_state(session, document_id, state))
+        await room.edit(write, consensus_sender(actor))
+        seq, state = await room.snapshot()
+        archived = (seq, revising.archived_doc(state))
+
+        def archive(session: Session) -> None:
+            store_final_state(session, document_id, state)
+            revising.make(session, document_id, archived, actor_id, at=now, final=True)
+
+        await self.in_session(archive)
         return final
 
     async def adopt_due(self) -> list[int]:
