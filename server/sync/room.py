@@ -21,6 +21,7 @@ from pycrdt import Doc, TransactionEvent, merge_updates
 
 from drafting.errors import MalformedUpdate
 from drafting.guard import Guard, Rights, Verdict
+from drafting.languages import keep_in_step
 from drafting.layout import bind, label_unlabelled
 from drafting.layout_contract import LayoutLimits
 from drafting.store import Checkpoint, PendingUpdate, StoredDocument
@@ -168,10 +169,13 @@ class Room:
         except MalformedUpdate:
             self._captured.clear()
             raise
-        if self._order_changed:
-            self._order_changed = False
+        structure, self._order_changed = self._order_changed, False
+        if structure or verdict.texts:
+            # The server's part of the layout follows: labels of new paragraphs, the language versions.
             with self.doc.transaction(origin="server"):
-                label_unlabelled(self.doc)
+                if structure:
+                    label_unlabelled(self.doc)
+                keep_in_step(self.doc, verdict.texts, structure=structure)
         self._submit_captured()
         return verdict
 
@@ -183,6 +187,7 @@ class Room:
         """A server-side edit (import, labels, later locks and amendments): committed, then published."""
         with self.doc.transaction(origin="server"):
             change(self.doc)
+            keep_in_step(self.doc, None, structure=True)
         done = self._submit_captured(wait=True)
         if done is not None:
             await done
