@@ -20,7 +20,7 @@ from typing import Any
 from pycrdt import Doc, Map, Text
 
 from drafting.errors import InvalidInput, NotFound
-from drafting.layout import DOCUMENT_KEY, bind
+from drafting.layout import DOCUMENT_KEY, bind, read_paragraphs
 
 TRANSLATIONS_PREFIX = "translations."
 LANGUAGE = re.compile(r"[a-z]{2,3}")
@@ -118,6 +118,20 @@ def write_languages(doc: Doc[Any], languages: Languages) -> None:
     info[DOCUMENT_KEY] = {**meta, "source_language": languages.source, "versions": list(languages.versions)}
     carry_over(doc)
     mark_stale(doc)
+
+
+def fill_version(doc: Doc[Any], language: str, paragraph_ids: Sequence[str], texts: Sequence[str]) -> None:
+    """Write a version's text of each paragraph, translated from the source as it is: each confirmed.
+    The caller owns the transaction."""
+    if len(texts) != len(paragraph_ids):
+        raise InvalidInput(
+            f"the {language} version has {len(texts)} paragraphs, the source {len(paragraph_ids)}",
+            code="version_mismatch",
+        )
+    version = translations(doc, language)
+    for paragraph_id, words in zip(paragraph_ids, texts, strict=True):
+        version[paragraph_id] = Text(words)
+        confirm(doc, paragraph_id, language)
 
 
 def carry_over(doc: Doc[Any]) -> bool:
@@ -226,6 +240,22 @@ def read_version(doc: Doc[Any], language: str) -> dict[str, str]:
     if language not in languages.versions:
         raise NotFound("language version", language)
     return {key: str(value) for key, value in translations(doc, language).items() if isinstance(value, Text)}
+
+
+@dataclass(frozen=True)
+class StaleTranslation:
+    paragraph_id: str
+    label: str
+    language: str
+
+
+def stale_list(doc: Doc[Any]) -> list[StaleTranslation]:
+    """Every stale translation, in reading order."""
+    labels = {paragraph.id: paragraph.label for paragraph in read_paragraphs(doc)}
+    return [
+        StaleTranslation(paragraph_id, labels[paragraph_id], language)
+        for paragraph_id, language in stale_translations(doc, list(labels))
+    ]
 
 
 def stale_translations(doc: Doc[Any], paragraph_ids: Sequence[str]) -> list[tuple[str, str]]:

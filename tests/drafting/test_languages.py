@@ -16,6 +16,7 @@ from drafting.languages import (
     Languages,
     choose_languages,
     confirm,
+    fill_version,
     keep_in_step,
     parse_languages,
     read_languages,
@@ -23,7 +24,6 @@ from drafting.languages import (
     read_version,
     source_hash,
     stale_translations,
-    translations,
     write_languages,
 )
 from drafting.layout import bind, new_draft, write_document
@@ -43,13 +43,7 @@ def bilingual() -> tuple[Doc[Any], list[str]]:
     )
     with doc.transaction(origin="server"):
         write_languages(doc, Languages("en", ("es",)))
-        for paragraph_id, words in zip(
-            ids, ["Acuerdan fortalecer la cooperación;", "Promover."], strict=True
-        ):
-            version = translations(doc, "es")[paragraph_id]
-            assert isinstance(version, Text)
-            version += words
-            confirm(doc, paragraph_id, "es")
+        fill_version(doc, "es", ids, ["Acuerdan fortalecer la cooperación;", "Promover."])
     return doc, ids
 
 
