@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -34,9 +34,11 @@ from drafting.consensus.info import (
     write_paragraph,
     write_paragraphs,
 )
+from drafting.consensus.languages import check_versions_current
 from drafting.consensus.records import (
     ParagraphChange,
     Silence,
+    audit,
     begin_silence,
     due_silences,
     finish_silence,
@@ -49,6 +51,7 @@ from drafting.consensus.records import (
 from drafting.consensus.rules import ADOPTED_PARAGRAPH, FinalText, ParagraphState
 from drafting.errors import Conflict
 from drafting.kinds import DocumentStatus, SilenceState, UpdateOrigin
+from drafting.languages import read_languages, stale_list
 from drafting.senders import Sender
 from server.consensus import revising
 from server.notices import Notice, Notices
@@ -272,12 +275,18 @@ class ConsensusWorkflow:
     # -- adoption ------------------------------------------------------------------------------------
 
     async def adopt(
-        self, document_id: int, actor: Principal | None, *, by_silence: bool = False
+        self,
+        document_id: int,
+        actor: Principal | None,
+        *,
+        by_silence: bool = False,
+        as_is: Collection[str] = (),
     ) -> FinalText:
         """Adopt the document: every paragraph agreed and locked, the whole text frozen, its final text and
-        SHA-256 stored. By the PPT (from draft) or by the clock (a silence procedure ended unbroken)."""
+        SHA-256 stored. By the PPT (from draft) or by the clock (a silence procedure ended unbroken). Every
+        language version must be up to date, but those the PPT adopts `as_is`."""
         async with self.locked_room(document_id) as room:
-            final = await self._adopt(room, actor, by_silence=by_silence)
+            final = await self._adopt(room, actor, by_silence=by_silence, as_is=as_is)
         self.publish(
             document_id,
             "adopted",
@@ -291,7 +300,9 @@ class ConsensusWorkflow:
         )
         return final
 
-    async def _adopt(self, room: Room, actor: Principal | None, *, by_silence: bool) -> FinalText:
+    async def _adopt(
+        self, room: Room, actor: Principal | None, *, by_silence: bool, as_is: Collection[str]
+    ) -> FinalText:
         document_id = room.document_id
         actor_id = actor.user_id if actor is not None else None
         now = self.now()
@@ -301,6 +312,8 @@ class ConsensusWorkflow:
             # the procedure ran, so it adopts.
             status = DocumentStatus.UNDER_SILENCE
         rules.adopt(status, by_silence=by_silence)
+        languages = read_languages(room.doc)
+        check_versions_current(stale_list(room.doc), languages.versions if languages else (), as_is)
         await revising.renumber(room, actor_id)  # the final text carries plain numbers, no bis/ter
         final = rules.final_text(final_paragraphs(room.doc))
         changes = []
@@ -324,6 +337,14 @@ class ConsensusWorkflow:
             record_adoption(
                 session, document_id, actor_id, final, now, silence_id=silence.id if silence else None
             )
+            for language in sorted(as_is):
+                audit(
+                    session,
+                    actor_id,
+                    "adoption.version_as_is",
+                    f"document/{document_id}",
+                    f"the {language} version is adopted as it is, stale translations included",
+                )
 
         await self.in_session(record)
 

@@ -22,6 +22,7 @@ from pycrdt import Doc, TransactionEvent, merge_updates
 from drafting.errors import MalformedUpdate
 from drafting.guard import Guard, Rights, Verdict
 from drafting.kinds import UpdateOrigin
+from drafting.languages import keep_in_step
 from drafting.layout import bind, label_unlabelled
 from drafting.layout_contract import LayoutLimits
 from drafting.senders import Sender
@@ -44,7 +45,7 @@ CLOSE_STORAGE_FAILED = 1011
 EMPTY_STATE_VECTOR = b"\x00"
 # A cold room that a client joined but sent no sync step 1 to gets ready after this long anyway.
 COLD_GRACE_SECONDS = 0.2
-LABELS = Sender.server(UpdateOrigin.LABELS)
+LAYOUT = Sender.server(UpdateOrigin.LABELS)  # the server's upkeep of the layout
 UNKNOWN_CLIENT = Sender(UpdateOrigin.CLIENT)  # a client update applied without a socket (tests, benchmarks)
 
 
@@ -175,11 +176,14 @@ class Room:
             self._captured.clear()
             raise
         self._submit_captured(sender)
-        if self._order_changed:
-            self._order_changed = False
+        structure, self._order_changed = self._order_changed, False
+        if structure or verdict.texts:
+            # The server's part of the layout follows: labels of new paragraphs, the language versions.
             with self.doc.transaction(origin="server"):
-                label_unlabelled(self.doc)
-            self._submit_captured(LABELS)
+                if structure:
+                    label_unlabelled(self.doc)
+                keep_in_step(self.doc, verdict.texts, structure=structure)
+            self._submit_captured(LAYOUT)
         return verdict
 
     def _apply_unguarded(self, update: bytes) -> Verdict:
@@ -191,6 +195,7 @@ class Room:
         under `sender`, what caused it, then published."""
         with self.doc.transaction(origin="server"):
             change(self.doc)
+            keep_in_step(self.doc, None, structure=True)
         done = self._submit_captured(sender, wait=True)
         if done is not None:
             await done
