@@ -54,7 +54,16 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         yield engine
         engine.dispose()
         return
-    url = request.getfixturevalue("postgres_database")
+    yield from _fresh_postgres(request.getfixturevalue("postgres_database"))
+
+
+@pytest.fixture
+def postgres_engine(postgres_database: str) -> Iterator[Engine]:
+    """A migrated, empty PostgreSQL database only (what several instances share)."""
+    yield from _fresh_postgres(postgres_database)
+
+
+def _fresh_postgres(url: str) -> Iterator[Engine]:
     engine = make_engine(url)
     with engine.begin() as connection:
         connection.execute(text("DROP SCHEMA public CASCADE"))
