@@ -8,7 +8,7 @@ import asyncio
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -25,6 +25,7 @@ from server.settings import Settings
 from server.signin.watch import EndingsChannel, InProcessEndings, Watch
 from server.sync.awareness import PresenceLimits
 from server.sync.committer import Committer
+from server.sync.instances import Instance, InstanceRooms
 from server.sync.rooms import Rooms
 
 T = TypeVar("T")
@@ -69,9 +70,7 @@ class Services:
     async def start(self) -> None:
         self.committer = Committer(self.store)
         self.committer.start()
-        self.rooms = Rooms(
-            self.store,
-            self.committer,
+        options: dict[str, Any] = dict(
             idle_seconds=self.settings.room_idle_seconds,
             checkpoint_every=self.settings.checkpoint_every,
             guard=self.settings.guard,
@@ -83,6 +82,16 @@ class Services:
             layout=self.settings.layout,
             on_open=self.consensus.realign,
         )
+        settings = self.settings
+        if settings.instance_id is not None and settings.redis_url is not None:
+            instance = Instance(
+                settings.instance_id, settings.redis_url, settings.redis_prefix, settings.lease_seconds
+            )
+            shared = InstanceRooms(self.store, self.committer, instance, **options)
+            shared.start()
+            self.rooms = shared
+        else:
+            self.rooms = Rooms(self.store, self.committer, **options)
         await self.silence_clock.start()
         self.watch.start()
 
@@ -93,6 +102,8 @@ class Services:
             await self.committer.stop()
         if self.rooms is not None:
             await self.rooms.checkpoint_all()
+            if isinstance(self.rooms, InstanceRooms):
+                await self.rooms.stop()
             self.rooms.close_all()
         self.engine.dispose()
 
