@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import secrets
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-import redis
 from pycrdt import Doc
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -29,26 +26,10 @@ from server.sync.instances import Instance, InstanceRooms
 from server.sync.peer import Peer
 from server.sync.protocol import AuthMessage, decode
 from server.sync.room import CLOSE_STORAGE_FAILED, Room
-from tests.conftest import skip_unless_ci
+from tests.conftest import REDIS_URL
 from tests.server.sync.doubles import Recorder, client_edit, until
 
-REDIS_URL = os.environ.get("CONSENSO_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 LEASE_SECONDS = 1.0
-
-
-@pytest.fixture
-def redis_prefix() -> Iterator[str]:
-    """A key prefix of this test's own on the machine's Redis, its keys removed afterwards."""
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
-    try:
-        client.ping()
-    except redis.exceptions.RedisError as exc:
-        skip_unless_ci(f"Redis is not reachable at {REDIS_URL}: {exc}")
-    prefix = "consenso-test-" + secrets.token_hex(4)
-    yield prefix
-    for key in client.scan_iter(f"{prefix}:*"):
-        client.delete(key)
-    client.close()
 
 
 @pytest.fixture
