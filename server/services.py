@@ -19,8 +19,10 @@ from drafting.clock import utcnow
 from drafting.database import make_engine
 from drafting.store import Store
 from server.consensus.clock import SilenceClock
+from server.consensus.locks import DocumentLocks
 from server.consensus.workflow import ConsensusWorkflow
 from server.notices import Notices
+from server.pubsub import Bus, SharedEndings
 from server.settings import Settings
 from server.signin.watch import EndingsChannel, InProcessEndings, Watch
 from server.sync.awareness import PresenceLimits
@@ -41,6 +43,7 @@ class Services:
     notices: Notices
     committer: Committer | None = None
     rooms: Rooms | None = None
+    bus: Bus | None = None  # several instances: notices and endings through Redis
     consensus: ConsensusWorkflow = field(init=False)
     silence_clock: SilenceClock = field(init=False)
 
@@ -50,6 +53,8 @@ class Services:
             lambda: self.rooms,
             self.notices,
             default_silence=timedelta(hours=self.settings.silence_hours),
+            # Several instances: the lock of each document's consensus changes is PostgreSQL's.
+            locks=DocumentLocks(self.engine if self.settings.instance_id is not None else None),
         )
         self.silence_clock = SilenceClock(self.consensus)
         self.consensus.deadlines_changed = self.silence_clock.wake
@@ -62,12 +67,18 @@ class Services:
             now = utcnow()
             return await services.in_session(lambda session: ended_standings(session, standings, now))
 
-        endings = InProcessEndings()
+        bus = None
+        endings: EndingsChannel = InProcessEndings()
+        if settings.instance_id is not None and settings.redis_url is not None:
+            bus = Bus(settings.redis_url, settings.redis_prefix)
+            endings = SharedEndings(bus)
         watch = Watch(endings, check, interval=settings.credential_check_seconds)
-        services = cls(settings, engine, Store(engine), endings, watch, Notices(watch))
+        services = cls(settings, engine, Store(engine), endings, watch, Notices(watch, bus), bus=bus)
         return services
 
     async def start(self) -> None:
+        if self.bus is not None:
+            await self.bus.start()
         self.committer = Committer(self.store)
         self.committer.start()
         options: dict[str, Any] = dict(
@@ -105,6 +116,8 @@ class Services:
             if isinstance(self.rooms, InstanceRooms):
                 await self.rooms.stop()
             self.rooms.close_all()
+        if self.bus is not None:
+            await self.bus.stop()
         self.engine.dispose()
 
     async def in_session(self, work: Callable[[Session], T]) -> T:

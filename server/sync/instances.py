@@ -124,7 +124,8 @@ class _Shared:
             lambda: list(self.rooms.store.updates_between(room.document_id, room.seq, upto))
         )
         for seq, update in missing:
-            room.apply_committed(seq, update)
+            if seq > room.seq:  # the stream's reader may have applied it meanwhile
+                room.apply_committed(seq, update)
 
     async def tick(self) -> None:
         """Renew the lease if this is the writer, or try to take it if the writer is gone."""
@@ -354,6 +355,11 @@ class InstanceRooms(Rooms):
         else:
             await asyncio.shield(shared.started)
         return room
+
+    async def caught_up(self, room: Room) -> None:
+        shared = self._shared.get(room.document_id)
+        if shared is not None and shared.room is room and room.replica_of is not None:
+            await shared.catch_up()
 
     def shared(self, document_id: int) -> _Shared | None:
         return self._shared.get(document_id)
