@@ -74,7 +74,13 @@ class Services:
             endings = SharedEndings(bus)
         watch = Watch(endings, check, interval=settings.credential_check_seconds)
         services = cls(settings, engine, Store(engine), endings, watch, Notices(watch, bus), bus=bus)
+        if bus is not None:
+            bus.subscribe("presence", services._presence)
         return services
+
+    def _presence(self, message: dict[str, Any]) -> None:
+        if isinstance(self.rooms, InstanceRooms):
+            self.rooms.presence_arrived(message)
 
     async def start(self) -> None:
         if self.bus is not None:
@@ -98,7 +104,7 @@ class Services:
             instance = Instance(
                 settings.instance_id, settings.redis_url, settings.redis_prefix, settings.lease_seconds
             )
-            shared = InstanceRooms(self.store, self.committer, instance, **options)
+            shared = InstanceRooms(self.store, self.committer, instance, self.bus, **options)
             shared.start()
             self.rooms = shared
         else:

@@ -32,9 +32,10 @@ from drafting.errors import MalformedUpdate, StorageUnavailable
 from drafting.guard import Rights
 from drafting.leases import Lease
 from drafting.store import PendingUpdate, Store
+from server.pubsub import Bus
 from server.sync.committer import Committer
 from server.sync.peer import Peer
-from server.sync.protocol import encode_permission_denied
+from server.sync.protocol import AwarenessEntry, encode_permission_denied
 from server.sync.room import Room
 from server.sync.rooms import Rooms
 
@@ -304,15 +305,26 @@ class _Shared:
                 log.error(
                     "document %s: could not publish %d entries: %s", self.room.document_id, len(batch), exc
                 )
+            for _ in batch:
+                self._outgoing.task_done()
+
+    async def flush(self, timeout: float) -> None:
+        """Wait (a while) until what was committed is published: an instance stopping says all it did."""
+        if self._publisher is not None and not self._publisher.done():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._outgoing.join(), timeout)
 
 
 class InstanceRooms(Rooms):
     """Rooms of one instance among several (see the module's docstring)."""
 
-    def __init__(self, store: Store, committer: Committer, instance: Instance, **options: Any) -> None:
+    def __init__(
+        self, store: Store, committer: Committer, instance: Instance, bus: Bus | None = None, **options: Any
+    ) -> None:
         realign: Callable[[Room], Awaitable[None]] | None = options.pop("on_open", None)
         super().__init__(store, committer, **options)
         self.instance = instance
+        self.bus = bus  # presence goes to the other instances through it (the caller subscribes `presence`)
         self.realign = realign  # run by the writer only, once it holds the lease
         self.redis: Any = redis.asyncio.Redis.from_url(instance.redis_url)
         self._shared: dict[int, _Shared] = {}
@@ -326,6 +338,8 @@ class InstanceRooms(Rooms):
         """Let go of every lease at once, so another instance writes without waiting for them to run out."""
         if self._ticker is not None:
             self._ticker.cancel()
+        for shared in list(self._shared.values()):
+            await shared.flush(timeout=2.0)
         held = [shared.lease for shared in self._shared.values() if shared.lease is not None]
         tasks = [task for shared in self._shared.values() for task in shared.tasks()]
         for shared in self._shared.values():
@@ -344,6 +358,7 @@ class InstanceRooms(Rooms):
         if shared is None or shared.room is not room:
             shared = _Shared(self, room)
             self._shared[document_id] = shared
+            self.share_presence(room)
             try:
                 await shared.start()
             except BaseException as exc:
@@ -355,6 +370,33 @@ class InstanceRooms(Rooms):
         else:
             await asyncio.shield(shared.started)
         return room
+
+    def share_presence(self, room: Room) -> None:
+        bus = self.bus
+        if bus is None:
+            return
+
+        def publish(entries: list[AwarenessEntry]) -> None:
+            bus.publish(
+                "presence",
+                {
+                    "document_id": room.document_id,
+                    "from": self.instance.instance_id,
+                    "entries": [[e.client_id, e.clock, e.state] for e in entries],
+                },
+            )
+
+        room.presence.on_flush = publish
+
+    def presence_arrived(self, message: dict[str, Any]) -> None:
+        """Presence another instance published (server/pubsub.py): merged into the document's room here."""
+        if message.get("from") == self.instance.instance_id:
+            return
+        shared = self._shared.get(int(message["document_id"]))
+        if shared is not None and shared.started.done():
+            shared.room.presence.merge(
+                [AwarenessEntry(int(c), int(k), str(v)) for c, k, v in message["entries"]]
+            )
 
     async def caught_up(self, room: Room) -> None:
         shared = self._shared.get(room.document_id)

@@ -5,6 +5,8 @@ with its own event loop, as two `consenso serve` would."""
 from __future__ import annotations
 
 import contextlib
+import json
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
@@ -21,6 +23,15 @@ from server import notices
 from server.app import create_app
 from server.errors import CLOSE_CREDENTIAL_ENDED
 from server.settings import Settings
+from server.sync.protocol import (
+    AwarenessEntry,
+    AwarenessMessage,
+    decode,
+    decode_awareness,
+    encode_awareness,
+    encode_awareness_entries,
+    encode_query_awareness,
+)
 from tests.conftest import REDIS_URL
 from tests.server.api.test_notices import HEAD_CAN, HEAD_GTM, Listener, comment
 from tests.server.conftest import ORIGIN, App
@@ -102,3 +113,33 @@ def test_the_silence_deadline_adopts_once_across_instances(instances: tuple[App,
         assert session.scalar(select(func.count()).select_from(Adoption)) == 1
     body = b.client.get("/api/documents/1", headers=b.bearer(PPT)).json()
     assert body["status"] == "adopted"
+
+
+def presence_seen(socket: Any, client: Any, client_id: int) -> dict[str, Any]:
+    """Read frames until one carries the awareness state of `client_id`; that state."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        frame = socket.receive_bytes()  # the keepalive comes every second at the latest
+        message = decode(frame)
+        if isinstance(message, AwarenessMessage):
+            for entry in decode_awareness(message.payload):
+                if entry.client_id == client_id and entry.state != "null":
+                    state: dict[str, Any] = json.loads(entry.state)
+                    return state
+        else:
+            client.receive(frame)
+    raise AssertionError(f"no presence of client {client_id} within 10 s")
+
+
+def test_presence_set_through_one_instance_is_seen_on_another(instances: tuple[App, App]) -> None:
+    a, b = instances
+    socket_a, _ = connect(a, a.bearer(HEAD_CAN))
+    socket_b, client_b = connect(b, b.bearer(HEAD_GTM))
+    state = json.dumps({"cursor": 3, "user": {"name": "someone else"}})
+    socket_a.send_bytes(encode_awareness(encode_awareness_entries([AwarenessEntry(4242, 1, state)])))
+    seen = presence_seen(socket_b, client_b, 4242)
+    assert seen["cursor"] == 3 and seen["user"]["delegation"] == "CAN"  # stamped where it was set
+    # Someone joining b later is told of it too (when asking, as well as on joining).
+    late, late_client = connect(b, b.bearer(PPT))
+    late.send_bytes(encode_query_awareness())
+    assert presence_seen(late, late_client, 4242)["user"]["delegation"] == "CAN"
