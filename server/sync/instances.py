@@ -45,6 +45,7 @@ STREAM_LENGTH = 10_000  # entries kept per stream (approximately); a replica fur
 READ_BLOCK_MS = 1000
 READ_COUNT = 500
 CLOSE_INVALID_PAYLOAD = 1007
+CLOSE_RELAY_FAILED = 1011
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,9 @@ class _Shared:
         self._reader: asyncio.Task[None] | None = None
         self._outgoing: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._publisher: asyncio.Task[None] | None = None
+        self._to_inbox: asyncio.Queue[tuple[dict[str, Any], Peer | None]] = asyncio.Queue()
+        self._forwarder: asyncio.Task[None] | None = None
+        self._behind: int | None = None  # a replica's number when the log was last seen ahead of it
         self._acks: dict[str, asyncio.Future[None]] = {}
         self._ack_ids = 0
         self._last_committed_id = "0-0"
@@ -85,6 +89,7 @@ class _Shared:
     async def start(self) -> None:
         room = self.room
         room.replica_of = self  # until the lease is ours: nothing is guarded or committed here
+        self._forwarder = asyncio.create_task(self._forward(), name=f"forwarder-{room.document_id}")
         await room.ready()
         newest = await self.redis.xrevrange(self.committed, count=1)
         self._last_committed_id = newest[0][0].decode() if newest else "0-0"
@@ -150,6 +155,24 @@ class _Shared:
         lease = await asyncio.to_thread(self._take)
         if lease is not None and not self.closed:
             await self.promote(lease)
+            return
+        await self._check_behind()
+
+    async def _check_behind(self) -> None:
+        """A replica the log stays ahead of for a whole tick (a publish lost: Redis restarted, a writer
+        died between commit and publish) reads what it lacks from the log."""
+        room = self.room
+        last = await asyncio.to_thread(self.rooms.store.last_seq, room.document_id)
+        if last <= room.seq:
+            self._behind = None
+        elif self._behind is not None and room.seq <= self._behind:
+            log.warning(
+                "document %s: the committed stream is behind the log; reading the log", room.document_id
+            )
+            await self.catch_up()
+            self._behind = None
+        else:
+            self._behind = room.seq
 
     async def _stop_reader(self) -> None:
         reader, self._reader = self._reader, None
@@ -168,7 +191,7 @@ class _Shared:
         self._acks.clear()
 
     def tasks(self) -> list[asyncio.Task[None]]:
-        return [task for task in (self._reader, self._publisher) if task is not None]
+        return [task for task in (self._reader, self._publisher, self._forwarder) if task is not None]
 
     # -- as a replica: forwarding to the writer, taking what it committed -------------------------
 
@@ -180,15 +203,16 @@ class _Shared:
             "from": self.instance.instance_id,
             "peer": peer.id,
         }
-        self.rooms.background(self._add(self.inbox, fields))
+        self._to_inbox.put_nowait((fields, peer))
 
     async def forward_edit(self, update: bytes) -> None:
         self._ack_ids += 1
         ack_id = f"{self.instance.instance_id}/{self._ack_ids}"
         done = asyncio.get_running_loop().create_future()
         self._acks[ack_id] = done
-        fields = {"update": update, "server": 1, "from": self.instance.instance_id, "ack": ack_id}
-        await self._add(self.inbox, fields)
+        self._to_inbox.put_nowait(
+            ({"update": update, "server": 1, "from": self.instance.instance_id, "ack": ack_id}, None)
+        )
         try:
             await asyncio.wait_for(asyncio.shield(done), 3 * self.instance.lease_seconds)
         except TimeoutError as exc:
@@ -196,14 +220,30 @@ class _Shared:
         finally:
             self._acks.pop(ack_id, None)
 
-    async def _add(self, stream: str, fields: dict[str, Any]) -> None:
-        try:
-            await self.redis.xadd(stream, fields, maxlen=STREAM_LENGTH, approximate=True)
-        except (RedisError, OSError) as exc:
-            log.error("document %s: could not relay through Redis: %s", self.room.document_id, exc)
+    async def _forward(self) -> None:
+        """Add to the writer's inbox in the order received (one task, so one order per client)."""
+        while True:
+            batch = [await self._to_inbox.get()]
+            while not self._to_inbox.empty():
+                batch.append(self._to_inbox.get_nowait())
+            try:
+                async with self.redis.pipeline(transaction=False) as pipe:
+                    for fields, _ in batch:
+                        pipe.xadd(self.inbox, fields, maxlen=STREAM_LENGTH, approximate=True)
+                    await pipe.execute()
+            except (RedisError, OSError) as exc:
+                # Those clients' later updates would depend on these: they reconnect and resend all.
+                log.error(
+                    "document %s: could not forward %d updates: %s", self.room.document_id, len(batch), exc
+                )
+                for _, peer in batch:
+                    if peer is not None:
+                        peer.close(CLOSE_RELAY_FAILED, "the server could not pass your change on; reconnect")
 
     async def _read(self, stream: str, after: str) -> list[tuple[bytes, dict[bytes, bytes]]]:
-        """The entries of `stream` after id `after`, waiting a while for some; none if Redis failed."""
+        """The entries of `stream` after id `after`, waiting a while for some; none if Redis failed.
+
+        Ids are Redis's clock in milliseconds, so a Redis that restarted empty gives later ones still."""
         try:
             found = await self.redis.xread({stream: after}, block=READ_BLOCK_MS, count=READ_COUNT)
         except (RedisError, OSError) as exc:
@@ -431,6 +471,9 @@ class InstanceRooms(Rooms):
                     await shared.tick()
                 except StorageUnavailable as exc:
                     log.warning("lease of document %s: %s", shared.room.document_id, exc)
+                except Exception:
+                    # The lease loop must outlive one document's failure (realign, Redis): log the cause.
+                    log.exception("lease of document %s: tick failed", shared.room.document_id)
 
 
 def _as_bytes(value: object) -> bytes:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+import redis.asyncio
 from pycrdt import Doc
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -22,9 +23,9 @@ from drafting.kinds import ParagraphStatus
 from drafting.layout import bind, read_paragraphs
 from drafting.store import Store
 from server.sync.committer import Committer
-from server.sync.instances import Instance, InstanceRooms
+from server.sync.instances import CLOSE_RELAY_FAILED, Instance, InstanceRooms
 from server.sync.peer import Peer
-from server.sync.protocol import AuthMessage, decode
+from server.sync.protocol import AuthMessage, SyncMessage, SyncType, decode
 from server.sync.room import CLOSE_STORAGE_FAILED, Room
 from tests.conftest import REDIS_URL
 from tests.server.sync.doubles import Recorder, client_edit, until
@@ -47,7 +48,9 @@ class Running:
 
 
 @contextlib.asynccontextmanager
-async def instances(url: str, prefix: str, *names: str) -> AsyncIterator[list[Running]]:
+async def instances(
+    url: str, prefix: str, *names: str, lease_seconds: float = LEASE_SECONDS
+) -> AsyncIterator[list[Running]]:
     """One store, committer and rooms per name, as separate processes would have (lease ticks are run
     by the tests, never by a timer)."""
     running = []
@@ -55,7 +58,7 @@ async def instances(url: str, prefix: str, *names: str) -> AsyncIterator[list[Ru
         store = Store(make_engine(url))
         committer = Committer(store)
         committer.start()
-        rooms = InstanceRooms(store, committer, Instance(name, REDIS_URL, prefix, LEASE_SECONDS))
+        rooms = InstanceRooms(store, committer, Instance(name, REDIS_URL, prefix, lease_seconds))
         running.append(Running(store, committer, rooms))
     try:
         yield running
@@ -164,5 +167,52 @@ def test_the_lease_moves_when_the_writer_stops_and_the_old_writer_cannot_commit(
             stored = await asyncio.to_thread(b.store.load, 1)
             assert "obsoleto" not in text_of(stored.to_doc())
             assert "tras la caída" in text_of(stored.to_doc())
+
+    asyncio.run(scenario())
+
+
+def test_a_replica_reads_from_the_log_what_was_committed_but_never_published(
+    demo_database: str, redis_prefix: str
+) -> None:
+    async def scenario() -> None:
+        async with instances(demo_database, redis_prefix, "a", "b", lease_seconds=60) as (a, b):
+            room_a = await a.rooms.open_cold(1)
+            room_b = await b.rooms.open_cold(1)
+            shared_b = b.rooms.shared(1)
+            assert shared_b is not None
+            watcher, _ = joined(room_b)
+            room_a.on_committed = None  # a dies, as it were, between each commit and its publication
+            _, peer_a = joined(room_a)
+            room_a.receive_update(peer_a, client_edit(room_a.doc, "nunca publicado "))
+            await room_a.committed()
+            await shared_b.tick()  # the log is ahead: noted
+            assert "nunca publicado" not in text_of(room_b.doc)
+            before = len(watcher.frames)
+            await shared_b.tick()  # still ahead a tick later: read from the log
+            assert "nunca publicado" in text_of(room_b.doc) and room_b.seq == room_a.seq
+            await until(lambda: len(watcher.frames) > before)  # and sent to b's peers
+            sent = decode(watcher.frames[-1])
+            assert isinstance(sent, SyncMessage) and sent.kind is SyncType.UPDATE
+
+    asyncio.run(scenario())
+
+
+def test_a_client_whose_update_cannot_be_forwarded_is_told_to_reconnect(
+    demo_database: str, redis_prefix: str
+) -> None:
+    async def scenario() -> None:
+        async with instances(demo_database, redis_prefix, "a", "b", lease_seconds=60) as (a, b):
+            await a.rooms.open_cold(1)
+            room_b = await b.rooms.open_cold(1)
+            working = b.rooms.redis
+            b.rooms.redis = redis.asyncio.Redis.from_url("redis://127.0.0.1:1")  # Redis gone for b
+            try:
+                recorder, peer_b = joined(room_b)
+                room_b.receive_update(peer_b, client_edit(room_b.doc, "sin relevo "))
+                await until(lambda: recorder.closed_with is not None)
+                assert recorder.closed_with is not None and recorder.closed_with[0] == CLOSE_RELAY_FAILED
+            finally:
+                await b.rooms.redis.aclose()
+                b.rooms.redis = working
 
     asyncio.run(scenario())
