@@ -27,7 +27,8 @@ from server.settings import Settings
 from server.signin.watch import EndingsChannel, InProcessEndings, Watch
 from server.sync.awareness import PresenceLimits
 from server.sync.committer import Committer
-from server.sync.instances import Instance, InstanceRooms
+from server.sync.instances import InstanceRooms
+from server.sync.relay import Instance
 from server.sync.rooms import Rooms
 
 T = TypeVar("T")
