@@ -59,6 +59,11 @@ class Services:
         )
         self.silence_clock = SilenceClock(self.consensus)
         self.consensus.deadlines_changed = self.silence_clock.wake
+        bus = self.bus
+        if bus is not None:
+            # Every instance's clock looks again, so the deadline fires even if this instance is gone by then.
+            self.consensus.deadlines_changed = lambda: bus.publish("deadlines", {})
+            bus.subscribe("deadlines", lambda _message: self.silence_clock.wake())
 
     @classmethod
     def create(cls, settings: Settings) -> Services:

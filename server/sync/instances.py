@@ -61,7 +61,10 @@ class InstanceRooms(Rooms):
         for shared in self._shared.values():
             shared.close()
             shared.lease = None
-        await asyncio.gather(*tasks, *self._tasks, return_exceptions=True)
+        with contextlib.suppress(
+            TimeoutError
+        ):  # a worker thread stuck on the database must not hang the stop
+            await asyncio.wait_for(asyncio.gather(*tasks, *self._tasks, return_exceptions=True), 10)
         for lease in held:
             with contextlib.suppress(StorageUnavailable):
                 await asyncio.to_thread(leases.release, self.store.engine, lease, now=utcnow())
