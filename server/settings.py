@@ -19,6 +19,8 @@ from sqlalchemy.exc import ArgumentError
 from auth.access_tokens import DEFAULT_ISSUER, DEFAULT_TTL, LONGEST_TTL, TokenSettings
 from auth.identity import FirstAdmin
 from auth.oidc import OidcConfigError, ProviderConfig, parse_providers
+from drafting.errors import InvalidInput
+from drafting.languages import parse_languages
 from drafting.layout_contract import LayoutLimits
 
 T = TypeVar("T")
@@ -64,6 +66,7 @@ class Settings:
     oidc_providers: Mapping[str, ProviderConfig] = field(default_factory=dict)
     first_admin: FirstAdmin | None = None
     layout: LayoutLimits = field(default_factory=LayoutLimits)  # what one client update may write
+    languages: tuple[str, ...] = ("es", "en")  # the working languages; a new document's source is one
 
     def __post_init__(self) -> None:
         if self.instance_id is not None and (
@@ -154,6 +157,7 @@ class Settings:
             redis_prefix=read("CONSENSO_REDIS_PREFIX", _instance_id, default.redis_prefix),
             lease_seconds=read("CONSENSO_LEASE_SECONDS", _seconds(600), default.lease_seconds),
             silence_hours=read("CONSENSO_SILENCE_HOURS", _whole(24 * 366), default.silence_hours),
+            languages=read("CONSENSO_LANGUAGES", _languages, default.languages),
             tokens=TokenSettings(
                 issuer=read("CONSENSO_TOKEN_ISSUER", _issuer, DEFAULT_ISSUER),
                 ttl=timedelta(
@@ -184,6 +188,13 @@ class _Reader:
         except ValueError as exc:
             # One line, whatever the parser said (a JSON error may quote a multi-line value).
             raise SettingsError(" ".join(f"{name}: {exc}".split())) from exc
+
+
+def _languages(raw: str) -> tuple[str, ...]:
+    try:
+        return parse_languages(raw)
+    except InvalidInput as exc:
+        raise ValueError(exc.message) from None
 
 
 def _whole(maximum: int) -> Callable[[str], int]:

@@ -17,6 +17,7 @@ from server.api import (
     paragraphs,
     positions,
     silence,
+    translations,
 )
 from server.api.pipeline import Endpoint
 
@@ -27,6 +28,7 @@ ENDPOINTS: list[Endpoint] = [
     *paragraphs.endpoints,
     *silence.endpoints,
     *adoption.endpoints,
+    *translations.endpoints,
     *comments.endpoints,
     *positions.endpoints,
     *amendments.endpoints,

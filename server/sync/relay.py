@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from drafting.clock import utcnow
 from drafting.errors import MalformedUpdate, StorageUnavailable
 from drafting.guard import Rights
 from drafting.leases import Lease
+from drafting.senders import Sender
 from drafting.store import PendingUpdate, Store
 from server.sync.peer import Peer
 from server.sync.protocol import encode_permission_denied
@@ -198,23 +200,34 @@ class Relay:
 
     # -- as a replica: forwarding to the writer, taking what it committed -------------------------
 
-    def forward(self, peer: Peer, update: bytes) -> None:
+    def forward(self, peer: Peer, update: bytes, sender: Sender) -> None:
         fields = {
             "update": update,
             "edit": int(peer.rights.edit_text),
             "restructure": int(peer.rights.restructure),
+            "translate": int(peer.rights.translate),
+            "sender": json.dumps(sender.as_json()),
             "from": self.instance.instance_id,
             "peer": peer.id,
         }
         self._to_inbox.put_nowait((fields, peer))
 
-    async def forward_edit(self, update: bytes) -> None:
+    async def forward_edit(self, update: bytes, sender: Sender) -> None:
         self._ack_ids += 1
         ack_id = f"{self.instance.instance_id}/{self._ack_ids}"
         done = asyncio.get_running_loop().create_future()
         self._acks[ack_id] = done
         self._to_inbox.put_nowait(
-            ({"update": update, "server": 1, "from": self.instance.instance_id, "ack": ack_id}, None)
+            (
+                {
+                    "update": update,
+                    "server": 1,
+                    "sender": json.dumps(sender.as_json()),
+                    "from": self.instance.instance_id,
+                    "ack": ack_id,
+                },
+                None,
+            )
         )
         try:
             await asyncio.wait_for(asyncio.shield(done), 3 * self.instance.lease_seconds)
@@ -306,13 +319,18 @@ class Relay:
 
     async def _take_forwarded(self, fields: dict[bytes, bytes]) -> None:
         room, sender = self.room, fields[b"from"].decode()
+        author = Sender.from_json(json.loads(fields[b"sender"]))
         if b"server" in fields:
-            await room.apply_server_update(fields[b"update"])
+            await room.apply_server_update(fields[b"update"], author)
             self._tell(sender, {"ack": fields[b"ack"]})
             return
-        rights = Rights(edit_text=fields[b"edit"] == b"1", restructure=fields[b"restructure"] == b"1")
+        rights = Rights(
+            edit_text=fields[b"edit"] == b"1",
+            restructure=fields[b"restructure"] == b"1",
+            translate=fields.get(b"translate") == b"1",
+        )
         try:
-            verdict = room.apply_client_update(fields[b"update"], rights)
+            verdict = room.apply_client_update(fields[b"update"], rights, author)
         except MalformedUpdate as exc:
             await room.committed()
             self._tell(sender, {"peer": fields[b"peer"], "reason": str(exc), "close": CLOSE_INVALID_PAYLOAD})

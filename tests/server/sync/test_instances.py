@@ -19,8 +19,9 @@ from drafting.consensus.info import write_paragraph
 from drafting.consensus.rules import ParagraphState
 from drafting.database import make_engine
 from drafting.demo import load_demo
-from drafting.kinds import ParagraphStatus
+from drafting.kinds import ParagraphStatus, UpdateOrigin
 from drafting.layout import bind, read_paragraphs
+from drafting.senders import Sender
 from drafting.store import Store
 from server.sync.committer import Committer
 from server.sync.instances import InstanceRooms
@@ -107,6 +108,13 @@ def test_co_editing_through_two_instances_converges_and_is_committed_first(
             stored = await asyncio.to_thread(a.store.load, 1)
             assert text_of(stored.to_doc()) == text_of(room_a.doc)
             assert room_a.seq == room_b.seq == stored.last_seq
+            # What b forwarded is still its client's: the log names the participant, not the writer.
+            principal = peer_b.principal
+            participant = Sender.participant(principal.user_id, principal.delegation_id)
+            typed = [
+                row.sender for row in a.store.log(1, after=0) if row.sender.origin is UpdateOrigin.CLIENT
+            ]
+            assert typed == [participant, participant]
 
     asyncio.run(scenario())
 
@@ -120,12 +128,15 @@ def test_a_lock_set_through_one_instance_holds_for_an_edit_through_another(
             room_a, room_b, room_c = rooms
             assert [room.replica_of is None for room in rooms] == [True, False, False]
             paragraph_id = str(bind(room_b.doc)[0][0])
-            before = text_of(room_a.doc)
-            # The chair's lock arrives at b, a replica: it returns once a committed it.
+            before, seq = text_of(room_a.doc), room_a.seq
+            # The chair's lock arrives at b, a replica: it returns once a committed it, under its sender.
+            chair = Sender.server(UpdateOrigin.CONSENSUS, 7)
             await room_b.edit(
-                lambda doc: write_paragraph(doc, paragraph_id, ParagraphState(ParagraphStatus.AGREED, True))
+                lambda doc: write_paragraph(doc, paragraph_id, ParagraphState(ParagraphStatus.AGREED, True)),
+                chair,
             )
             assert bind(room_a.doc)[2][paragraph_id]["locked"] is True
+            assert [row.sender for row in a.store.log(1, after=seq)] == [chair]
             attacker, peer_c = joined(room_c)
             room_c.receive_update(peer_c, client_edit(room_c.doc, "ataque "))
             await until(lambda: bool(denied(attacker)))
