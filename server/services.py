@@ -27,7 +27,8 @@ from server.settings import Settings
 from server.signin.watch import EndingsChannel, InProcessEndings, Watch
 from server.sync.awareness import PresenceLimits
 from server.sync.committer import Committer
-from server.sync.instances import Instance, InstanceRooms
+from server.sync.instances import InstanceRooms
+from server.sync.relay import Instance
 from server.sync.rooms import Rooms
 
 T = TypeVar("T")
@@ -58,6 +59,11 @@ class Services:
         )
         self.silence_clock = SilenceClock(self.consensus)
         self.consensus.deadlines_changed = self.silence_clock.wake
+        bus = self.bus
+        if bus is not None:
+            # Every instance's clock looks again, so the deadline fires even if this instance is gone by then.
+            self.consensus.deadlines_changed = lambda: bus.publish("deadlines", {})
+            bus.subscribe("deadlines", lambda _message: self.silence_clock.wake())
 
     @classmethod
     def create(cls, settings: Settings) -> Services:

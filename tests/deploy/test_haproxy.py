@@ -107,6 +107,8 @@ def test_kill_9_of_the_writer_while_stock_clients_type(
         attacker.insert(agreed, 0, "«ataque»")
         survivor.wait_text(agreed, equals=PARAGRAPHS[0], timeout=30)
         attacker.wait_text(agreed, equals=PARAGRAPHS[0], timeout=30)
+        wait_until(lambda: bool(attacker.status()["denied"]), timeout=30)  # and told why, wherever it is
+        assert "locked" in attacker.status()["denied"][0]
 
         expected = {
             paragraph_of[prefix]: markers(prefix, typist.request("type_stop", timeout=30)["batches"])

@@ -9,7 +9,7 @@ import json
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -95,10 +95,12 @@ def test_revoking_a_token_through_one_instance_closes_its_socket_on_another(
 
 def test_the_silence_deadline_adopts_once_across_instances(instances: tuple[App, App]) -> None:
     a, b = instances
+    clocks = [services_of(app).silence_clock for app in (a, b)]
+    for app, clock in zip((a, b), clocks, strict=True):
+        app.client.portal.call(clock.stop)  # type: ignore[union-attr]  (the test ticks them itself)
     started = a.client.post("/api/documents/1/silence", json={}, headers=a.bearer(PPT))
     assert started.status_code == 201, started.text
     deadline = datetime.fromisoformat(started.json()["deadline"])
-    clocks = [services_of(app).silence_clock for app in (a, b)]
     for clock in clocks:
         clock.workflow.now = lambda: deadline + timedelta(seconds=1)
 
@@ -143,3 +145,18 @@ def test_presence_set_through_one_instance_is_seen_on_another(instances: tuple[A
     late, late_client = connect(b, b.bearer(PPT))
     late.send_bytes(encode_query_awareness())
     assert presence_seen(late, late_client, 4242)["user"]["delegation"] == "CAN"
+
+
+def test_a_silence_started_through_one_instance_wakes_the_clock_of_another(
+    instances: tuple[App, App],
+) -> None:
+    a, b = instances
+    # b's clock lives past any deadline; a's in the present, where this one is 72 hours away.
+    services_of(b).silence_clock.workflow.now = lambda: datetime.now(UTC) + timedelta(days=30)
+    started = a.client.post("/api/documents/1/silence", json={}, headers=a.bearer(PPT))
+    assert started.status_code == 201, started.text
+    deadline = time.monotonic() + 10
+    while a.client.get("/api/documents/1", headers=a.bearer(PPT)).json()["status"] != "adopted":
+        # Without the wake-up b's clock would sleep its hour.
+        assert time.monotonic() < deadline, "b's clock did not adopt within 10 s"
+        time.sleep(0.05)  # polling a condition of the apps under test

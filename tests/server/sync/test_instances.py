@@ -24,9 +24,10 @@ from drafting.layout import bind, read_paragraphs
 from drafting.senders import Sender
 from drafting.store import Store
 from server.sync.committer import Committer
-from server.sync.instances import CLOSE_RELAY_FAILED, Instance, InstanceRooms
+from server.sync.instances import InstanceRooms
 from server.sync.peer import Peer
 from server.sync.protocol import AuthMessage, SyncMessage, SyncType, decode
+from server.sync.relay import CLOSE_RELAY_FAILED, Instance
 from server.sync.room import CLOSE_STORAGE_FAILED, Room
 from tests.conftest import REDIS_URL
 from tests.server.sync.doubles import Recorder, client_edit, until
