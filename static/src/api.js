@@ -103,6 +103,10 @@ export const positionVersions = (id, paragraphId, delegation) =>
 export const previewIncorporation = (id, versionId) => get(`${doc(id)}/position-versions/${versionId}/incorporation`)
 export const incorporate = (id, versionId) => post(`${doc(id)}/position-versions/${versionId}/incorporation`)
 
+// The language versions (the Secretariat confirms a translation up to date with its source).
+export const confirmTranslation = (id, paragraphId, language) =>
+  post(`${para(id, paragraphId)}/translations/${encodeURIComponent(language)}/confirm`)
+
 // The compilation text and the consensus matrix.
 export const compilation = (id) => get(`${doc(id)}/compilation`)
 export const consensusMatrix = (id) => get(`${doc(id)}/consensus-matrix`)

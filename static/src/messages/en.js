@@ -265,5 +265,20 @@ export default {
   'error.body_too_large': 'This is too large to send. Shorten it and try again.',
   'error.document_adopted': 'The text has been adopted: it can no longer change.',
   'error.stale_version': 'Another version was submitted meanwhile. Reload the position and revise that one.',
-  'error.reason_required': 'Give a reason: it is recorded and shown to all participants.'
+  'error.reason_required': 'Give a reason: it is recorded and shown to all participants.',
+  'languages.tab': 'Languages',
+  // Languages are named in their own language, as the interface switch names them.
+  'languages.name.en': 'English',
+  'languages.name.es': 'Español',
+  'languages.text_language': 'Text language',
+  'languages.side_by_side': '{source} (source) beside {version}',
+  'languages.alone': 'Only {language}',
+  'languages.stale': 'Stale: the source changed',
+  'languages.source_changed': 'What changed in the source since this translation was confirmed:',
+  'languages.never_confirmed': 'Not translated and confirmed yet.',
+  'languages.confirm': 'Confirm up to date',
+  'languages.editor_label': 'Translation into {language}',
+  'languages.locked_correction': 'This paragraph is locked, or the text is frozen: its translation is corrected only on the record.',
+  'languages.none_stale': 'Every paragraph in {language} is up to date with the source.',
+  'languages.stale_count': 'Stale paragraphs in {language}: {count}'
 }
