@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from drafting import audit
 from drafting.clock import utcnow
 from drafting.errors import AlreadyExists, InvalidInput, NotFound
 from drafting.kinds import DelegationKind, DocumentKind, DocumentStatus, ParagraphKind, Role, UpdateOrigin
@@ -75,6 +76,7 @@ def add_user(session: Session, email: str, name: str, role: Role, delegation: st
     user = User(email=email, name=name.strip(), role=role, delegation=member_of)
     session.add(user)
     session.flush()
+    audit.record(session, None, "user_added", f"user/{user.id}", audit.role_detail(user))
     return user
 
 

@@ -16,8 +16,9 @@ from drafting.consensus.info import document_status, label_of, paragraph_meta, p
 from drafting.consensus.records import audit
 from drafting.languages import Translation, confirm, read_languages, read_translation, stale_list
 from drafting.languages import translations as version_of
+from drafting.senders import Sender
 from drafting.textdiff import word_diff
-from server.consensus.workflow import ConsensusWorkflow, by
+from server.consensus.workflow import ConsensusWorkflow, by, consensus_sender
 
 
 def translation_json(translation: Translation, label: str) -> dict[str, Any]:
@@ -63,7 +64,7 @@ async def confirm_translation(
             "was_stale": before.stale,
         }
         await _audit(workflow, actor, "translation.confirm", document_id, paragraph_id, detail)
-        await room.edit(lambda doc: confirm(doc, paragraph_id, language))
+        await room.edit(lambda doc: confirm(doc, paragraph_id, language), consensus_sender(actor))
         answer = translation_json(read_translation(room.doc, paragraph_id, language), label)
     _announce(workflow, document_id, "confirmed", answer, actor)
     return answer
@@ -92,7 +93,9 @@ async def correct_translation(
             "locked": state.locked,
         }
         await _audit(workflow, actor, "translation.correct", document_id, paragraph_id, detail)
-        await room.edit(lambda doc: _rewrite(doc, paragraph_id, language, text))
+        # The corrected words are the Secretariat officer's own, as if typed.
+        corrector = Sender.participant(actor.user_id, actor.delegation_id)
+        await room.edit(lambda doc: _rewrite(doc, paragraph_id, language, text), corrector)
         answer = translation_json(read_translation(room.doc, paragraph_id, language), label)
     _announce(workflow, document_id, "corrected", answer, actor)
     return answer

@@ -9,7 +9,6 @@ crash between the two leaves `info` behind the records; every room is realigned 
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection
@@ -50,8 +49,11 @@ from drafting.consensus.records import (
 )
 from drafting.consensus.rules import ADOPTED_PARAGRAPH, FinalText, ParagraphState
 from drafting.errors import Conflict
-from drafting.kinds import DocumentStatus, SilenceState
+from drafting.kinds import DocumentStatus, SilenceState, UpdateOrigin
 from drafting.languages import read_languages, stale_list
+from drafting.senders import Sender
+from server.consensus import revising
+from server.consensus.locks import DocumentLocks
 from server.notices import Notice, Notices
 from server.sync.room import Room
 from server.sync.rooms import Rooms
@@ -68,6 +70,11 @@ def by(principal: Principal | None) -> dict[str, Any] | None:
     if principal is None:
         return None
     return {"name": principal.name, "delegation": principal.delegation_code}
+
+
+def consensus_sender(actor: Principal | None) -> Sender:
+    """The sender of what a consensus act writes into `info`: the act, on behalf of who did it."""
+    return Sender.server(UpdateOrigin.CONSENSUS, actor.user_id if actor is not None else None)
 
 
 def paragraph_json(paragraph_id: str, meta: dict[str, Any], state: ParagraphState) -> dict[str, Any]:
@@ -101,6 +108,7 @@ class ConsensusWorkflow:
         *,
         default_silence: timedelta,
         now: Callable[[], datetime] = utcnow,
+        locks: DocumentLocks | None = None,
     ) -> None:
         self._in_session = in_session
         self._rooms = rooms
@@ -108,7 +116,7 @@ class ConsensusWorkflow:
         self.default_silence = default_silence
         self.now = now
         self.deadlines_changed: Callable[[], None] = lambda: None  # the silence clock looks again
-        self._locks: dict[int, asyncio.Lock] = {}
+        self.locks = locks or DocumentLocks()
 
     async def in_session(self, work: Callable[[Session], T]) -> T:
         result: T = await self._in_session(work)
@@ -116,19 +124,17 @@ class ConsensusWorkflow:
 
     # -- the document's lock and room ----------------------------------------------------------------
 
-    def lock(self, document_id: int) -> asyncio.Lock:
-        """The one lock of a document's consensus changes (in this process)."""
-        return self._locks.setdefault(document_id, asyncio.Lock())
-
     @contextlib.asynccontextmanager
     async def locked_room(self, document_id: int) -> AsyncIterator[Room]:
         """The document's room under its lock; a room opened only for this is let go afterwards."""
         rooms = self._rooms()
         if rooms is None:
             raise RuntimeError("the services are not started")
-        async with self.lock(document_id):
+        async with self.locks.hold(document_id):
             room = await rooms.open(document_id)
             try:
+                # Another instance may have changed it under the same lock a moment ago: decide on that.
+                await rooms.caught_up(room)
                 yield room
             finally:
                 if not room.peers:
@@ -142,7 +148,7 @@ class ConsensusWorkflow:
         document_id = room.document_id
         recorded, status = await self.in_session(lambda session: recorded_states(session, document_id))
         wrote: list[bool] = []
-        await room.edit(lambda doc: wrote.append(realign(doc, recorded, status)))
+        await room.edit(lambda doc: wrote.append(realign(doc, recorded, status)), consensus_sender(None))
         if any(wrote):
             log.warning("document %s: info was behind the consensus records; realigned", document_id)
 
@@ -171,7 +177,9 @@ class ConsensusWorkflow:
                 )
             )
             mark = Change(actor.name, actor.delegation_code, cleaned, now)
-            await room.edit(lambda doc: write_paragraph(doc, paragraph_id, after, mark))
+            await room.edit(
+                lambda doc: write_paragraph(doc, paragraph_id, after, mark), consensus_sender(actor)
+            )
         answer = paragraph_json(paragraph_id, meta, after)
         self.publish(document_id, "paragraph_status", {**answer, "reason": cleaned, "by": by(actor)})
         return answer
@@ -192,7 +200,10 @@ class ConsensusWorkflow:
                 return begin_silence(session, document_id, actor.user_id, deadline, now)
 
             silence = await self.in_session(record)
-            await room.edit(lambda doc: write_document_status(doc, DocumentStatus.UNDER_SILENCE))
+            await room.edit(
+                lambda doc: write_document_status(doc, DocumentStatus.UNDER_SILENCE),
+                consensus_sender(actor),
+            )
         self.deadlines_changed()
         self.publish(document_id, "silence", {**silence_json(silence), "by": by(actor)})
         return silence
@@ -256,7 +267,7 @@ class ConsensusWorkflow:
                 write_paragraphs(doc, [(change.paragraph_id, change.after) for change in changes], mark)
                 write_document_status(doc, status)
 
-            await room.edit(write)
+            await room.edit(write, consensus_sender(actor))
         self.deadlines_changed()
         return silence
 
@@ -302,6 +313,7 @@ class ConsensusWorkflow:
         rules.adopt(status, by_silence=by_silence)
         languages = read_languages(room.doc)
         check_versions_current(stale_list(room.doc), languages.versions if languages else (), as_is)
+        await revising.renumber(room, actor_id)  # the final text carries plain numbers, no bis/ter
         final = rules.final_text(final_paragraphs(room.doc))
         changes = []
         for paragraph in final_paragraphs(room.doc):
@@ -341,9 +353,15 @@ class ConsensusWorkflow:
             write_paragraphs(doc, [(change.paragraph_id, change.after) for change in changes], mark)
             write_document_status(doc, DocumentStatus.ADOPTED)
 
-        await room.edit(write)
-        state = room.doc.get_update()
-        await self.in_session(lambda session: store_final_state(session, document_id, state))
+        await room.edit(write, consensus_sender(actor))
+        seq, state = await room.snapshot()
+        archived = (seq, revising.archived_doc(state))
+
+        def archive(session: Session) -> None:
+            store_final_state(session, document_id, state)
+            revising.make(session, document_id, archived, actor_id, at=now, final=True)
+
+        await self.in_session(archive)
         return final
 
     async def adopt_due(self) -> list[int]:
