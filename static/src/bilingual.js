@@ -22,6 +22,22 @@ export function languagesOf (ydoc) {
   return typeof source === 'string' && versions.length > 0 ? { source, versions } : null
 }
 
+/** For the adoption dialog: a checkbox per language version, to adopt it as it is, stale or not. */
+export function versionsAsIs (ydoc) {
+  const languages = languagesOf(ydoc)
+  const boxes = (languages?.versions ?? []).map((code) => ({
+    code,
+    box: h('input', { type: 'checkbox', id: `adopt-as-is-${code}` })
+  }))
+  return {
+    el: boxes.length === 0
+      ? null
+      : h('fieldset', { class: 'adopt-as-is' }, h('legend', {}, t('languages.as_is_legend')), boxes.map(({ code, box }) =>
+        h('p', { class: 'check' }, box, h('label', { for: box.id }, t('languages.as_is', { language: languageName(code) }))))),
+    chosen: () => boxes.filter(({ box }) => box.checked).map(({ code }) => code)
+  }
+}
+
 export const languageName = (code) => has(`languages.name.${code}`) ? t(`languages.name.${code}`) : code
 
 export class BilingualView {
@@ -88,21 +104,23 @@ export class BilingualView {
       ? h('button', { type: 'button', class: 'button-quiet confirm-translation', hidden: true }, t('languages.confirm'))
       : null
     confirm?.addEventListener('click', () => this.confirm(id, confirm))
+    const correction = canTranslate(this.room.me) ? this.correction(id, translation) : null
     const row = {
       id,
       source,
       translation,
       editor: null,
       el: h('li', { class: 'bilingual-row', 'data-paragraph': id },
-        h('div', { class: 'bilingual-meta' }, label, stale, confirm),
+        h('div', { class: 'bilingual-meta' }, label, stale, confirm, correction?.open),
         this.layout !== 'version' ? h('div', { class: 'bilingual-side' }, h('p', { class: 'bilingual-language' }, languageName(this.languages.source)), sourceText) : null,
-        this.layout !== 'source' ? h('div', { class: 'bilingual-side' }, h('p', { class: 'bilingual-language' }, languageName(this.version)), versionText, changes) : null),
+        this.layout !== 'source' ? h('div', { class: 'bilingual-side' }, h('p', { class: 'bilingual-language' }, languageName(this.version)), versionText, correction?.form, changes) : null),
       label,
       stale,
       sourceText,
       versionText,
       changes,
-      confirm
+      confirm,
+      correction
     }
     if (canTranslate(this.room.me) && this.layout !== 'source') {
       row.editor = createEditor(versionText, translation, this.room.awareness, {
@@ -153,7 +171,36 @@ export class BilingualView {
       h('p', { class: 'source-changes-title' }, mark.confirmed_source == null ? t('languages.never_confirmed') : t('languages.source_changed')),
       mark.confirmed_source == null ? null : renderChanges(wordDiff(mark.confirmed_source, row.source.toString())))
     row.editor?.setReadOnly(frozen || meta.locked === true)
+    if (row.correction) row.correction.open.hidden = frozen || meta.locked !== true || this.layout === 'source'
     return isStale
+  }
+
+  /** The Secretariat's correction of a locked paragraph's translation: the text and why, on the record. */
+  correction (id, translation) {
+    const open = h('button', { type: 'button', class: 'button-quiet correct-translation', hidden: true }, t('languages.correct'))
+    const text = h('textarea', { class: 'field', rows: '3', 'aria-label': t('languages.correct_text') })
+    const reason = h('input', { type: 'text', class: 'field', 'aria-label': t('languages.correct_reason'), placeholder: t('languages.correct_reason') })
+    const save = h('button', { type: 'submit', class: 'button-primary' }, t('languages.correct_save'))
+    const form = h('form', { class: 'correction-form', hidden: true }, text, reason, h('div', { class: 'actions' }, save))
+    open.addEventListener('click', () => {
+      text.value = translation.toString()
+      form.hidden = !form.hidden
+    })
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault()
+      save.disabled = true
+      try {
+        await api.correctTranslation(this.room.documentId, id, this.version, text.value, reason.value)
+        form.hidden = true
+        reason.value = ''
+        say(this.notice, '')
+      } catch (error) {
+        say(this.notice, explain(error), 'error')
+      } finally {
+        save.disabled = false
+      }
+    })
+    return { open, form }
   }
 
   async confirm (id, button) {

@@ -7,10 +7,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.pages import WAIT_MS, People, first_operative_label, open_view, paragraph_id, type_at_end
+from tests.browser.pages import (
+    DEMO,
+    WAIT_MS,
+    People,
+    first_operative_label,
+    open_view,
+    paragraph_id,
+    type_at_end,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -75,3 +84,57 @@ def test_a_delegate_reads_the_versions_and_switches_the_text_language(
     expect(delegate.locator(".bilingual-row").first.locator(".bilingual-text")).to_have_count(1)
     expect(delegate.locator(".bilingual-row").first).to_contain_text("Los Viceministros")
     expect(delegate.locator("#document-tabs")).to_contain_text("Draft")  # the interface stays in English
+
+
+def test_the_ppt_is_told_which_translations_are_stale_and_may_adopt_a_version_as_it_is(
+    people: People,
+) -> None:
+    chair = people.enter("ppt")
+    label = first_operative_label(chair)
+    type_at_end(chair, label, WORDS)
+    open_view(chair, "Chair’s console")
+    dialog = chair.locator("dialog.confirm-dialog")
+
+    chair.get_by_role("button", name="Adopt the text…").click()
+    dialog.get_by_role("button", name="Adopt", exact=True).click()
+
+    expect(chair.locator(".secondary-body > .form-error")).to_have_text(
+        f"Some translations are stale: {label} (es). The Secretariat confirms them in the Languages tab, or "
+        "the Presidency adopts that version as it is.",
+        timeout=WAIT_MS,
+    )
+    chair.get_by_role("button", name="Adopt the text…").click()
+    dialog.get_by_label("Adopt the Español version as it is, stale translations included (recorded)").check()
+    dialog.get_by_role("button", name="Adopt", exact=True).click()
+    expect(chair.locator("#draft-status")).to_have_text("Adopted", timeout=WAIT_MS)
+
+
+def test_the_secretariat_corrects_a_locked_paragraphs_translation_on_the_record(
+    people: People, live_server: Any
+) -> None:
+    token = live_server.token(DEMO["ppt"])
+    document = httpx.get(f"{live_server.url}/api/documents/1", headers={"Authorization": f"Bearer {token}"})
+    pid = next(p["id"] for p in document.json()["paragraphs"] if p["label"] == "OP1")
+    locked = httpx.post(
+        f"{live_server.url}/api/documents/1/paragraphs/{pid}/lock",
+        json={},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert locked.status_code == 200, locked.text
+    secretariat = people.enter("secretariat")
+    open_view(secretariat, "Languages")
+    line = row(secretariat, pid)
+    expect(line.locator(".cm-content")).to_have_attribute("aria-readonly", "true", timeout=WAIT_MS)
+
+    line.get_by_role("button", name="Correct on the record…").click()
+    line.get_by_label("Corrected translation").fill("Acuerdan aplicar las siguientes acciones:")
+    line.get_by_role("button", name="Save the correction").click()
+    expect(secretariat.locator(".bilingual-controls + .notice")).to_contain_text(
+        "Give a reason", timeout=WAIT_MS
+    )
+    line.get_by_label("Why it is corrected (required: the paragraph is locked)").fill("errata")
+    line.get_by_role("button", name="Save the correction").click()
+
+    expect(line.locator(".cm-content")).to_have_text(
+        "Acuerdan aplicar las siguientes acciones:", timeout=WAIT_MS
+    )

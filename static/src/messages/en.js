@@ -280,5 +280,12 @@ export default {
   'languages.editor_label': 'Translation into {language}',
   'languages.locked_correction': 'This paragraph is locked, or the text is frozen: its translation is corrected only on the record.',
   'languages.none_stale': 'Every paragraph in {language} is up to date with the source.',
-  'languages.stale_count': 'Stale paragraphs in {language}: {count}'
+  'languages.stale_count': 'Stale paragraphs in {language}: {count}',
+  'languages.as_is_legend': 'Language versions',
+  'languages.as_is': 'Adopt the {language} version as it is, stale translations included (recorded)',
+  'error.translations_stale': 'Some translations are stale: {labels}. The Secretariat confirms them in the Languages tab, or the Presidency adopts that version as it is.',
+  'languages.correct': 'Correct on the record…',
+  'languages.correct_text': 'Corrected translation',
+  'languages.correct_reason': 'Why it is corrected (required: the paragraph is locked)',
+  'languages.correct_save': 'Save the correction'
 }

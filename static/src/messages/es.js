@@ -280,5 +280,12 @@ export default {
   'languages.editor_label': 'Traducción al {language}',
   'languages.locked_correction': 'Este párrafo está bloqueado o el texto está congelado: su traducción solo se corrige dejando constancia.',
   'languages.none_stale': 'Todos los párrafos en {language} están al día con el original.',
-  'languages.stale_count': 'Párrafos en {language} desactualizados: {count}'
+  'languages.stale_count': 'Párrafos en {language} desactualizados: {count}',
+  'languages.as_is_legend': 'Versiones lingüísticas',
+  'languages.as_is': 'Adoptar la versión en {language} tal como está, con sus traducciones desactualizadas (queda registrado)',
+  'error.translations_stale': 'Hay traducciones desactualizadas: {labels}. La Secretaría las confirma en la pestaña Idiomas, o la Presidencia adopta esa versión tal como está.',
+  'languages.correct': 'Corregir dejando constancia…',
+  'languages.correct_text': 'Traducción corregida',
+  'languages.correct_reason': 'Motivo de la corrección (obligatorio: el párrafo está bloqueado)',
+  'languages.correct_save': 'Guardar la corrección'
 }

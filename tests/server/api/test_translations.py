@@ -140,7 +140,8 @@ def test_adoption_is_refused_with_the_stale_paragraphs_and_succeeds_after_confir
     assert refused.status_code == 409
     assert refused.json()["code"] == "translations_stale"
     assert refused.json()["params"] == {
-        "paragraphs": [{"id": paragraph_id, "label": label, "language": "es"}]
+        "labels": f"{label} (es)",
+        "paragraphs": [{"id": paragraph_id, "label": label, "language": "es"}],
     }
     assert label in refused.json()["error"]
     bad = call(app, "POST", "/adopt", PPT, {"as_is": ["fr"]})
