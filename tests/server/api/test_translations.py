@@ -182,3 +182,14 @@ def test_a_paragraph_inserted_by_the_ppt_starts_empty_and_stale_in_every_version
     assert stale(app) == []
     doc = Store(app.engine).load(DOC).to_doc()
     assert new_id not in doc.get("translations.es", type=Map)
+
+
+def test_a_silence_procedure_starts_only_with_every_version_up_to_date(app: App) -> None:
+    paragraph_id = edit_source_live(app, 1, "Today, ")
+
+    refused = call(app, "POST", "/silence", PPT, {})
+
+    assert (refused.status_code, refused.json()["code"]) == (409, "translations_stale")
+    assert call(app, "POST", f"/paragraphs/{paragraph_id}/translations/es/confirm", SECRETARIAT).status_code == 200
+    started = call(app, "POST", "/silence", PPT, {})
+    assert started.status_code == 201, started.text
