@@ -190,6 +190,7 @@ def test_a_silence_procedure_starts_only_with_every_version_up_to_date(app: App)
     refused = call(app, "POST", "/silence", PPT, {})
 
     assert (refused.status_code, refused.json()["code"]) == (409, "translations_stale")
-    assert call(app, "POST", f"/paragraphs/{paragraph_id}/translations/es/confirm", SECRETARIAT).status_code == 200
+    confirmed = call(app, "POST", f"/paragraphs/{paragraph_id}/translations/es/confirm", SECRETARIAT)
+    assert confirmed.status_code == 200, confirmed.text
     started = call(app, "POST", "/silence", PPT, {})
     assert started.status_code == 201, started.text
