@@ -20,7 +20,7 @@ import json
 import re
 import zipfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,7 +33,7 @@ from drafting.errors import BundleRefused, NotFound
 from drafting.exports.akoma_ntoso import edition_akn
 from drafting.exports.edition import revision_edition
 from drafting.exports.printed import markdown
-from drafting.exports.word import edition_docx
+from drafting.exports.word import bilingual_docx, edition_docx
 from drafting.models import AuditEntry
 from drafting.revision_models import Revision
 from drafting.revisions import verify_revision_rows
@@ -124,6 +124,11 @@ def _exports(rows: Mapping[str, Sequence[Row]]) -> dict[str, bytes]:
         )
         base = f"exports/document-{row['document_id']}/{row['number']:02d}-{_slug(row['name'])}"
         members[f"{base}.docx"] = edition_docx(edition)
+        rendered = edition.rendered
+        for language in rendered.languages[1:]:  # each language version alone, and beside the source
+            alone = replace(edition, rendered=rendered.in_language(language))
+            members[f"{base}.{language}.docx"] = edition_docx(alone)
+            members[f"{base}.{rendered.language}-{language}.docx"] = bilingual_docx(edition, language)
         members[f"{base}.akn.xml"] = edition_akn(edition, document_id=row["document_id"])
         members[f"{base}.md"] = markdown(edition).encode("utf-8")
     return members

@@ -11,7 +11,7 @@ from drafting import audit
 from drafting.clock import utcnow
 from drafting.errors import AlreadyExists, InvalidInput, NotFound
 from drafting.kinds import DelegationKind, DocumentKind, DocumentStatus, ParagraphKind, Role, UpdateOrigin
-from drafting.languages import Languages, fill_version, write_languages
+from drafting.languages import Languages, write_draft
 from drafting.layout import new_draft, write_document
 from drafting.models import Delegation, Document, DocumentUpdate, Negotiation, User
 from drafting.senders import Sender
@@ -123,12 +123,17 @@ def create_document(
     session.add(document)
     session.flush()
     doc = new_draft()
-    ids = write_document(doc, title=document.title, kind=kind, status=document.status, paragraphs=paragraphs)
-    if languages is not None:
-        with doc.transaction(origin="server"):
-            write_languages(doc, languages)
-            for language, texts in (versions or {}).items():
-                fill_version(doc, language, ids, texts)
+    if languages is None:
+        write_document(doc, title=document.title, kind=kind, status=document.status, paragraphs=paragraphs)
+    else:
+        write_draft(
+            doc,
+            title=document.title,
+            kind=kind,
+            paragraphs=paragraphs,
+            languages=languages,
+            versions=versions or {},
+        )
     first = LoggedUpdate(
         document.id, 1, doc.get_update(), utcnow(), Sender.server(UpdateOrigin.IMPORT, created_by)
     )

@@ -76,7 +76,7 @@ class Verdict:
     """Why parts of an update were refused; empty when all of it was accepted."""
 
     refused: tuple[str, ...] = ()
-    texts: frozenset[str] = frozenset()  # the paragraphs whose source text the update changed
+    texts: frozenset[str] = frozenset()  # the paragraphs whose source text the update may have changed
 
     @property
     def accepted(self) -> bool:
@@ -141,7 +141,7 @@ class Guard:
         if not breaches and (not touches or not self._needs_check(touches, rights)):
             # Allowed, and within the contract. The touches stay: the shadow's caches follow them.
             shadow.apply_mirrored(update)
-            return Verdict(texts=frozenset(touches.texts))
+            return Verdict(texts=_changed(touches))
         removal = self._finder.removal(update, touches) if breaches.read_items else None
         touches = shadow.take_touches()
         with self.doc.transaction(origin=GUARD_ORIGIN):
@@ -154,7 +154,7 @@ class Guard:
                 refused.extend(removal.reasons)
             refused.extend(self._compensate(touches, breaches, before, rights))
         shadow.settle(touches)
-        return Verdict(tuple(dict.fromkeys(refused)), frozenset(touches.texts))
+        return Verdict(tuple(dict.fromkeys(refused)), _changed(touches))
 
     def _is_typing(self, touches: Touches, update: bytes, rights: Rights) -> bool:
         """Characters typed or deleted where the sender may, within the limits: the common case."""
@@ -420,3 +420,8 @@ class Guard:
         label = str(meta.get("label") or paragraph_id)
         status = str(meta.get("status") or "").replace("_", " ")
         return f"{label} is locked ({status})" if status else f"{label} is locked"
+
+
+def _changed(touches: Touches) -> frozenset[str]:
+    """The paragraphs whose text an update may have changed: edited, or given a new Y.Text."""
+    return frozenset(touches.texts | touches.keys.keys())

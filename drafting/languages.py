@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from pycrdt import Doc, Map, Text
 
 from drafting.errors import InvalidInput, NotFound
-from drafting.layout import DOCUMENT_KEY, bind, read_paragraphs
+from drafting.kinds import DocumentKind, DocumentStatus, ParagraphKind
+from drafting.layout import DOCUMENT_KEY, bind, new_paragraph_id, read_paragraphs, write_document
 
 TRANSLATIONS_PREFIX = "translations."
 LANGUAGE = re.compile(r"[a-z]{2,3}")
@@ -110,6 +111,62 @@ def read_languages(doc: Doc[Any]) -> Languages | None:
     return Languages(str(source), tuple(str(v) for v in versions if is_language(v) and v != source))
 
 
+def write_draft(
+    doc: Doc[Any],
+    *,
+    title: str,
+    kind: DocumentKind,
+    paragraphs: Sequence[tuple[ParagraphKind, str]],
+    languages: Languages,
+    versions: Mapping[str, Sequence[str]],
+) -> list[str]:
+    """Fill an empty draft in the source language with a version in each other language: the texts
+    `versions` gives (confirmed as they are, paragraph by paragraph), or empty and stale. Every entry is
+    written once. Returns the paragraph ids in order."""
+    ids = [new_paragraph_id() for _ in paragraphs]
+    for language, texts in versions.items():
+        if language not in languages.versions or len(texts) != len(ids):
+            raise InvalidInput(
+                f"the {language} version must be one of {', '.join(languages.versions)} and have "
+                f"{len(ids)} paragraphs, like the source",
+                code="version_mismatch",
+            )
+    more: dict[str, Mapping[str, Any]] = {
+        DOCUMENT_KEY: {"source_language": languages.source, "versions": list(languages.versions)}
+    }
+    for paragraph_id, (_, source) in zip(ids, paragraphs, strict=True):
+        more[paragraph_id] = {
+            TRANSLATIONS_KEY: {
+                language: _confirmed(source) if language in versions else _unconfirmed()
+                for language in languages.versions
+            }
+        }
+    with doc.transaction(origin="server"):
+        write_document(
+            doc,
+            title=title,
+            kind=kind,
+            status=DocumentStatus.DRAFT,
+            paragraphs=paragraphs,
+            ids=ids,
+            more_info=more,
+        )
+        for language in languages.versions:
+            texts = versions.get(language) or [""] * len(ids)
+            version = translations(doc, language)
+            for paragraph_id, words in zip(ids, texts, strict=True):
+                version[paragraph_id] = Text(words)
+    return ids
+
+
+def _confirmed(source: str) -> dict[str, Any]:
+    return {"confirmed_against": source_hash(source), "confirmed_source": source, "stale": False}
+
+
+def _unconfirmed() -> dict[str, Any]:
+    return {"confirmed_against": None, "confirmed_source": None, "stale": True}
+
+
 def write_languages(doc: Doc[Any], languages: Languages) -> None:
     """Give a document its languages and an empty, stale text per version for every paragraph. The
     caller owns the transaction."""
@@ -118,20 +175,6 @@ def write_languages(doc: Doc[Any], languages: Languages) -> None:
     info[DOCUMENT_KEY] = {**meta, "source_language": languages.source, "versions": list(languages.versions)}
     carry_over(doc)
     mark_stale(doc)
-
-
-def fill_version(doc: Doc[Any], language: str, paragraph_ids: Sequence[str], texts: Sequence[str]) -> None:
-    """Write a version's text of each paragraph, translated from the source as it is: each confirmed.
-    The caller owns the transaction."""
-    if len(texts) != len(paragraph_ids):
-        raise InvalidInput(
-            f"the {language} version has {len(texts)} paragraphs, the source {len(paragraph_ids)}",
-            code="version_mismatch",
-        )
-    version = translations(doc, language)
-    for paragraph_id, words in zip(paragraph_ids, texts, strict=True):
-        version[paragraph_id] = Text(words)
-        confirm(doc, paragraph_id, language)
 
 
 def carry_over(doc: Doc[Any]) -> bool:
@@ -202,11 +245,7 @@ def confirm(doc: Doc[Any], paragraph_id: str, language: str) -> None:
     _, _, info = bind(doc)
     meta = _plain(info.get(paragraph_id))
     marks = dict(meta.get(TRANSLATIONS_KEY) or {})
-    marks[language] = {
-        "confirmed_against": source_hash(translation.source),
-        "confirmed_source": translation.source,
-        "stale": False,
-    }
+    marks[language] = _confirmed(translation.source)
     info[paragraph_id] = {**meta, TRANSLATIONS_KEY: marks}
 
 

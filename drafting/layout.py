@@ -11,7 +11,7 @@ Paragraph ids are random and never reused.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,16 +55,26 @@ def write_document(
     kind: DocumentKind,
     status: DocumentStatus,
     paragraphs: Sequence[tuple[ParagraphKind, str]],
+    ids: Sequence[str] | None = None,
+    more_info: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> list[str]:
-    """Fill an empty draft with numbered paragraphs; returns their ids in order."""
+    """Fill an empty draft with numbered paragraphs (under `ids`, or new ones); returns their ids in order.
+    `more_info` adds entries to the `info` of the document or of a paragraph, each written once."""
     order, texts, info = bind(doc)
-    ids = [new_paragraph_id() for _ in paragraphs]
+    ids = list(ids) if ids is not None else [new_paragraph_id() for _ in paragraphs]
     labels = number([paragraph_kind for paragraph_kind, _ in paragraphs])
+    more = more_info or {}
     with doc.transaction(origin="server"):
-        info[DOCUMENT_KEY] = {"title": title, "kind": kind.value, "status": status.value}
+        info[DOCUMENT_KEY] = {
+            "title": title,
+            "kind": kind.value,
+            "status": status.value,
+            **more.get(DOCUMENT_KEY, {}),
+        }
         for paragraph_id, label, (paragraph_kind, text) in zip(ids, labels, paragraphs, strict=True):
             texts[paragraph_id] = Text(text)
-            info[paragraph_id] = _info(label, paragraph_kind, ParagraphStatus.OPEN, locked=False)
+            entry = _info(label, paragraph_kind, ParagraphStatus.OPEN, locked=False)
+            info[paragraph_id] = {**entry, **more.get(paragraph_id, {})}
         order.extend(ids)
     return ids
 

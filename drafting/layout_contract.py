@@ -118,8 +118,8 @@ ID_SHAPE = "'p' and 12 lowercase hexadecimal digits, like p3f9a0c12b7de"
 
 def unknown_root_refused() -> str:
     return (
-        "a draft holds only order, paragraphs, info and its language versions (translations.LANG): what "
-        "you wrote elsewhere was removed (keep notes in comments)"
+        "a draft holds only order, paragraphs and info (and its language versions, translations.LANG): "
+        "what you wrote elsewhere was removed (keep notes in comments)"
     )
 
 

@@ -7,21 +7,22 @@ revision's hash covers, as canonical JSON (format 1):
      "document": {"title", "kind", "status", "language"},
      "paragraphs": [{"id", "label", "kind", "status", "locked", "text", "versions"}]}
 
-`language` is the source language once documents have one, and `versions` a paragraph's text in each
-other working language (issue 11); both are empty today and already covered by the hash.
+`language` is the document's source language and `versions` a paragraph's text in each other working
+language (drafting/languages.py); for a document with one text, null and empty.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pycrdt import Doc
 
 from drafting.errors import InvalidInput
 from drafting.kinds import DocumentStatus, ParagraphKind, ParagraphStatus
+from drafting.languages import read_languages, read_version
 from drafting.layout import Paragraph, read_document_info, read_paragraphs
 
 FORMAT = 1
@@ -39,6 +40,23 @@ class RenderedText:
     def paragraph(self, paragraph_id: str) -> Paragraph | None:
         return next((p for p in self.paragraphs if p.id == paragraph_id), None)
 
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The source language first, then every version's (none for a document with one text)."""
+        others = sorted({language for texts in self.versions.values() for language in texts})
+        return (self.language, *others) if self.language else ()
+
+    def in_language(self, language: str) -> RenderedText:
+        """The same text with each paragraph in `language` (the source language: as it is)."""
+        if language == self.language:
+            return self
+        if language not in self.languages:
+            raise InvalidInput(f"{language!r} is not a language of this text", code="unknown_language")
+        paragraphs = tuple(
+            replace(p, text=self.versions.get(p.id, {}).get(language, "")) for p in self.paragraphs
+        )
+        return replace(self, paragraphs=paragraphs, language=language, versions={})
+
 
 def render(doc: Doc[Any]) -> RenderedText:
     info = read_document_info(doc)
@@ -46,11 +64,20 @@ def render(doc: Doc[Any]) -> RenderedText:
         status = DocumentStatus(info.get("status", DocumentStatus.DRAFT.value))
     except ValueError:
         status = DocumentStatus.DRAFT
+    languages = read_languages(doc)
+    texts = {language: read_version(doc, language) for language in (languages.versions if languages else ())}
+    paragraphs = tuple(read_paragraphs(doc))
     return RenderedText(
         title=str(info.get("title", "")),
         kind=str(info.get("kind", "")),
         status=status,
-        paragraphs=tuple(read_paragraphs(doc)),
+        paragraphs=paragraphs,
+        language=languages.source if languages else None,
+        versions={
+            p.id: {language: version.get(p.id, "") for language, version in texts.items()} for p in paragraphs
+        }
+        if texts
+        else {},
     )
 
 

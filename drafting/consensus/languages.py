@@ -50,6 +50,7 @@ def check_versions_current(
             f"these translations are stale: {shown}. The Secretariat confirms or corrects them, or the PPT "
             "adopts a version as it is",
             code="translations_stale",
+            labels=shown,
             paragraphs=[
                 {"id": item.paragraph_id, "label": item.label, "language": item.language} for item in left
             ],

@@ -16,6 +16,7 @@ from docx import Document
 from docx.document import Document as DocxDocument
 from docx.enum.style import WD_STYLE_TYPE
 from docx.shared import Pt, RGBColor
+from docx.table import _Cell
 from docx.text.paragraph import Paragraph as DocxParagraph
 
 from drafting.compilation import TALLIED, CompiledParagraph
@@ -70,7 +71,7 @@ def _title_block(document: DocxDocument, edition: Edition) -> None:
         document.add_paragraph(line, style=TITLE_BLOCK)
 
 
-def _paragraph(document: DocxDocument, paragraph: Paragraph, *, status: bool) -> DocxParagraph:
+def _paragraph(document: DocxDocument | _Cell, paragraph: Paragraph, *, status: bool) -> DocxParagraph:
     out = document.add_paragraph(style=PARAGRAPH_STYLES[paragraph.kind])
     if paragraph.kind is ParagraphKind.HEADING:
         out.add_run(paragraph.text)
@@ -103,6 +104,26 @@ def edition_docx(edition: Edition) -> bytes:
     _title_block(document, edition)
     for paragraph in edition.rendered.paragraphs:
         _paragraph(document, paragraph, status=edition.shows_statuses)
+    return _saved(document)
+
+
+def bilingual_docx(edition: Edition, language: str) -> bytes:
+    """The text in two columns, paragraph beside paragraph: the source language on the left, `language`
+    on the right, each with its label and (in a draft) its status."""
+    rendered = edition.rendered
+    version = rendered.in_language(language)
+    document = _styled()
+    _title_block(document, edition)
+    table = document.add_table(rows=1, cols=2)
+    table.style = "Table Grid"
+    for cell, name in zip(table.rows[0].cells, (rendered.language or "", language), strict=True):
+        cell.paragraphs[0].add_run(name.upper(), style=LABEL).bold = True
+    for source, translated in zip(rendered.paragraphs, version.paragraphs, strict=True):
+        cells = table.add_row().cells
+        for cell, paragraph in ((cells[0], source), (cells[1], translated)):
+            _paragraph(cell, paragraph, status=edition.shows_statuses)
+            first = cell.paragraphs[0]
+            first._element.getparent().remove(first._element)  # a new cell's empty paragraph
     return _saved(document)
 
 

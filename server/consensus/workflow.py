@@ -189,6 +189,8 @@ class ConsensusWorkflow:
     async def start_silence(self, document_id: int, actor: Principal, requested: datetime | None) -> Silence:
         async with self.locked_room(document_id) as room:
             rules.start_silence(document_status(room.doc))
+            # Under silence no translation can be corrected: every version goes under silence up to date.
+            _check_versions(room.doc, ())
             now = self.now()
             deadline = rules.silence_deadline(now, requested, self.default_silence)
 
@@ -311,8 +313,7 @@ class ConsensusWorkflow:
             # the procedure ran, so it adopts.
             status = DocumentStatus.UNDER_SILENCE
         rules.adopt(status, by_silence=by_silence)
-        languages = read_languages(room.doc)
-        check_versions_current(stale_list(room.doc), languages.versions if languages else (), as_is)
+        _check_versions(room.doc, as_is)
         await revising.renumber(room, actor_id)  # the final text carries plain numbers, no bis/ter
         final = rules.final_text(final_paragraphs(room.doc))
         changes = []
@@ -389,3 +390,9 @@ class ConsensusWorkflow:
 
         log.warning("silence procedure of document %s closed without adoption: %s", document_id, why)
         await self.in_session(close)
+
+
+def _check_versions(doc: Doc[Any], as_is: Collection[str]) -> None:
+    """Every language version up to date, but those the PPT takes as they are."""
+    languages = read_languages(doc)
+    check_versions_current(stale_list(doc), languages.versions if languages else (), as_is)

@@ -70,7 +70,7 @@ export const setStatus = (id, paragraphId, status, reason) =>
 export const startSilence = (id, deadline) => post(`${doc(id)}/silence`, deadline ? { deadline } : {})
 export const cancelSilence = (id, reason) => request('DELETE', `${doc(id)}/silence`, reason ? { reason } : {})
 export const breakSilence = (id, paragraphs, reason) => post(`${doc(id)}/silence/break`, { paragraphs, reason })
-export const adopt = (id) => post(`${doc(id)}/adopt`)
+export const adopt = (id, asIs = []) => post(`${doc(id)}/adopt`, asIs.length ? { as_is: asIs } : {})
 
 /** The latest silence procedure, or null when the document was never under silence (404). */
 export async function showSilence (id) {
@@ -102,6 +102,12 @@ export const positionVersions = (id, paragraphId, delegation) =>
   get(`${para(id, paragraphId)}/positions/${encodeURIComponent(delegation)}/versions`)
 export const previewIncorporation = (id, versionId) => get(`${doc(id)}/position-versions/${versionId}/incorporation`)
 export const incorporate = (id, versionId) => post(`${doc(id)}/position-versions/${versionId}/incorporation`)
+
+// The language versions (the Secretariat confirms a translation up to date with its source).
+export const confirmTranslation = (id, paragraphId, language) =>
+  post(`${para(id, paragraphId)}/translations/${encodeURIComponent(language)}/confirm`)
+export const correctTranslation = (id, paragraphId, language, text, reason) =>
+  put(`${para(id, paragraphId)}/translations/${encodeURIComponent(language)}`, { text, reason })
 
 // The compilation text and the consensus matrix.
 export const compilation = (id) => get(`${doc(id)}/compilation`)

@@ -6,6 +6,7 @@ import { t } from './i18n.js'
 import { explain } from './errors.js'
 import { deadlineText } from './silence.js'
 import { renderMatrix } from './matrix.js'
+import { versionsAsIs } from './bilingual.js'
 
 function localDefault (hours) {
   const date = new Date(Date.now() + hours * 3600 * 1000)
@@ -58,9 +59,10 @@ export function renderConsole (container, room) {
     const confirm = h('dialog', { class: 'confirm-dialog', 'aria-labelledby': 'adopt-title' })
     const yes = h('button', { type: 'button', class: 'button-danger' }, t('console.adopt_confirm'))
     const no = h('button', { type: 'button', class: 'button-quiet' }, t('dialog.cancel'))
-    confirm.append(h('h2', { id: 'adopt-title' }, t('console.adopt_title')), h('p', {}, t('console.adopt_warning')), h('div', { class: 'actions' }, no, yes))
+    const asIs = versionsAsIs(room.ydoc) // the PPT's decision to adopt a language version as it is
+    confirm.append(h('h2', { id: 'adopt-title' }, t('console.adopt_title')), h('p', {}, t('console.adopt_warning')), asIs.el, h('div', { class: 'actions' }, no, yes))
     no.addEventListener('click', () => confirm.close())
-    yes.addEventListener('click', () => { confirm.close(); run(() => api.adopt(room.documentId), t('console.adopted')) })
+    yes.addEventListener('click', () => { confirm.close(); run(() => api.adopt(room.documentId, asIs.chosen()), t('console.adopted')) })
     adopt.addEventListener('click', () => confirm.showModal())
     acts.push(h('div', { class: 'console-block' }, h('h3', {}, t('console.adoption')), h('p', { class: 'hint' }, t('console.adoption_hint')), h('div', { class: 'actions' }, adopt), confirm))
   } else if (status === 'under_silence') {

@@ -17,11 +17,13 @@ import { renderCompilation } from './compilationview.js'
 import { renderConsole } from './console.js'
 import { canEdit, isChair } from './roles.js'
 import { announcement } from './announcements.js'
+import { BilingualView, languagesOf } from './bilingual.js'
 
 // The views of a document, in tab order. Issue 10 (revisions, compare, time slider, exports, audit
-// trail) and issue 11 (the bilingual view) add their entries here once the server has their routes.
+// trail) adds its entries here once the server has their routes.
 const VIEWS = [
   { name: 'draft', label: 'tabs.draft', shown: () => true },
+  { name: 'languages', label: 'languages.tab', shown: (me, room) => languagesOf(room.ydoc) !== null },
   { name: 'compilation', label: 'tabs.compilation', shown: () => true },
   { name: 'matrix', label: 'tabs.matrix', shown: (me) => !isChair(me) },
   { name: 'console', label: 'tabs.console', shown: (me) => isChair(me) }
@@ -332,7 +334,7 @@ export class Room {
 
   showTabs () {
     const tabs = byId('document-tabs')
-    tabs.replaceChildren(...VIEWS.filter((view) => view.shown(this.me)).map((view) =>
+    tabs.replaceChildren(...VIEWS.filter((view) => view.shown(this.me, this)).map((view) =>
       h('a', {
         href: `#/documents/${this.documentId}${view.name === 'draft' ? '' : `/${view.name}`}`,
         class: 'tab',
@@ -346,7 +348,7 @@ export class Room {
 
   /** Shows `view` ("draft", "matrix", "compilation", "console"); `paragraphId` selects one in the draft. */
   show (view, paragraphId = null) {
-    this.view = VIEWS.some((v) => v.name === view && v.shown(this.me)) ? view : 'draft'
+    this.view = VIEWS.some((v) => v.name === view && v.shown(this.me, this)) ? view : 'draft'
     byId('draft-layout').hidden = this.view !== 'draft'
     byId('secondary-view').hidden = this.view === 'draft'
     this.showTabs()
@@ -363,11 +365,18 @@ export class Room {
 
   renderSecondary () {
     const section = byId('secondary-view')
-    const heading = h('h2', { class: 'section-title' }, t(`tabs.${this.view}`))
+    const heading = h('h2', { class: 'section-title' }, t(VIEWS.find((v) => v.name === this.view).label))
     const body = h('div', { class: 'secondary-body' })
     if (this.view === 'console') {
       section.replaceChildren(body)
       return renderConsole(body, this)
+    }
+    if (this.view === 'languages') {
+      if (this.bilingual?.open()) return // live already: keep what the Secretariat is typing
+      this.bilingual?.destroy()
+      section.replaceChildren(heading, body)
+      this.bilingual = new BilingualView(body, this)
+      return
     }
     section.replaceChildren(heading, body)
     return this.view === 'matrix' ? renderMatrix(body, this) : renderCompilation(body, this)
@@ -375,6 +384,8 @@ export class Room {
 
   /** Language changed: everything drawn from the catalogue is drawn again. */
   refresh () {
+    this.bilingual?.destroy() // drawn again in the new language
+    this.bilingual = null
     this.showHeader()
     this.draft.refresh()
     this.show(this.view)
@@ -387,6 +398,7 @@ export class Room {
     this.stopLive()
     this.stopOthers()
     this.draft.destroy()
+    this.bilingual?.destroy()
     this.provider.destroy()
     this.offline.destroy()
     this.ydoc.destroy()

@@ -115,6 +115,9 @@ def views(page: Page, who: str, language: str) -> Iterator[str]:
     open_view(page, tabs["compilation"])
     expect(page.locator(".compilation")).to_be_visible(timeout=WAIT_MS)
     yield "compilation"
+    open_view(page, {"en": "Languages", "es": "Idiomas"}[language])
+    expect(page.locator(".bilingual-row").first).to_be_visible(timeout=WAIT_MS)
+    yield "languages"
     open_view(page, draft_tab)
     page.get_by_role("link", name={"en": "← All documents", "es": "← Todos los documentos"}[language]).click()
     expect(page.locator(".document-link").first).to_be_visible(timeout=WAIT_MS)

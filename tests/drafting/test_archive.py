@@ -38,6 +38,7 @@ from drafting.kinds import (
     Stance,
     Visibility,
 )
+from drafting.languages import Languages
 from drafting.layout import bind, read_paragraphs
 from drafting.models import AuditEntry, Negotiation, User
 from drafting.positions import Proposal, submit
@@ -75,6 +76,13 @@ def negotiate(engine: Engine) -> Archived:
                 (ParagraphKind.OPERATIVE, "Acuerdan fortalecer la cooperación [regional];"),
             ],
             created_by=ppt.id,
+            languages=Languages("es", ("en",)),
+            versions={
+                "en": [
+                    "Recognizing the contribution of migrants;",
+                    "Agree to strengthen [regional] cooperation;",
+                ]
+            },
         )
         ids = Archived(negotiation.id, document.id)
         ppt_id, head_id, gtm = ppt.id, head.id, head.delegation_id
@@ -185,6 +193,8 @@ def test_export_verify_and_import_into_another_installation(
     } <= set(names)
     assert f"exports/document-{archived.document_id}/02-final-text.docx" in names
     assert f"exports/document-{archived.document_id}/01-rev-1.akn.xml" in names
+    for language_member in ("02-final-text.en.docx", "02-final-text.es-en.docx"):  # a version, and both
+        assert f"exports/document-{archived.document_id}/{language_member}" in names
     imported = import_bundle(target, bundle)
     assert (imported.negotiation_id, imported.documents) == (archived.negotiation_id, [archived.document_id])
     assert snapshot(target, archived) == snapshot(engine, archived)

@@ -16,7 +16,6 @@ from drafting.languages import (
     Languages,
     choose_languages,
     confirm,
-    fill_version,
     keep_in_step,
     parse_languages,
     read_languages,
@@ -24,6 +23,7 @@ from drafting.languages import (
     read_version,
     source_hash,
     stale_translations,
+    write_draft,
     write_languages,
 )
 from drafting.layout import bind, new_draft, write_document
@@ -34,17 +34,32 @@ OP = ParagraphKind.OPERATIVE
 
 def bilingual() -> tuple[Doc[Any], list[str]]:
     doc = new_draft()
-    ids = write_document(
+    ids = write_draft(
         doc,
         title="Declaration",
         kind=DocumentKind.DECLARATION,
-        status=DocumentStatus.DRAFT,
         paragraphs=[(OP, "Agree to strengthen cooperation;"), (OP, "Promote safe migration.")],
+        languages=Languages("en", ("es",)),
+        versions={"es": ["Acuerdan fortalecer la cooperación;", "Promover."]},
     )
-    with doc.transaction(origin="server"):
-        write_languages(doc, Languages("en", ("es",)))
-        fill_version(doc, "es", ids, ["Acuerdan fortalecer la cooperación;", "Promover."])
     return doc, ids
+
+
+def test_a_draft_is_written_with_its_versions_each_entry_once() -> None:
+    doc, ids = bilingual()
+    assert read_version(doc, "es") == {ids[0]: "Acuerdan fortalecer la cooperación;", ids[1]: "Promover."}
+    assert stale_translations(doc, ids) == []
+    assert doc.get_update()[-1:] == b"\x00"  # nothing overwritten: the update deletes nothing
+    with pytest.raises(InvalidInput) as refused:
+        write_draft(
+            new_draft(),
+            title="T",
+            kind=DocumentKind.DECLARATION,
+            paragraphs=[(OP, "One.")],
+            languages=Languages("en", ("es",)),
+            versions={"es": ["Uno.", "Dos."]},
+        )
+    assert refused.value.code == "version_mismatch"
 
 
 def marks(doc: Doc[Any], paragraph_id: str) -> dict[str, Any]:

@@ -265,5 +265,27 @@ export default {
   'error.body_too_large': 'This is too large to send. Shorten it and try again.',
   'error.document_adopted': 'The text has been adopted: it can no longer change.',
   'error.stale_version': 'Another version was submitted meanwhile. Reload the position and revise that one.',
-  'error.reason_required': 'Give a reason: it is recorded and shown to all participants.'
+  'error.reason_required': 'Give a reason: it is recorded and shown to all participants.',
+  'languages.tab': 'Languages',
+  // Languages are named in their own language, as the interface switch names them.
+  'languages.name.en': 'English',
+  'languages.name.es': 'Español',
+  'languages.text_language': 'Text language',
+  'languages.side_by_side': '{source} (source) beside {version}',
+  'languages.alone': 'Only {language}',
+  'languages.stale': 'Stale: the source changed',
+  'languages.source_changed': 'What changed in the source since this translation was confirmed:',
+  'languages.never_confirmed': 'Not translated and confirmed yet.',
+  'languages.confirm': 'Confirm up to date',
+  'languages.editor_label': 'Translation into {language}',
+  'languages.locked_correction': 'This paragraph is locked, or the text is frozen: its translation is corrected only on the record.',
+  'languages.none_stale': 'Every paragraph in {language} is up to date with the source.',
+  'languages.stale_count': 'Stale paragraphs in {language}: {count}',
+  'languages.as_is_legend': 'Language versions',
+  'languages.as_is': 'Adopt the {language} version as it is, stale translations included (recorded)',
+  'error.translations_stale': 'Some translations are stale: {labels}. The Secretariat confirms them in the Languages tab, or the Presidency adopts that version as it is.',
+  'languages.correct': 'Correct on the record…',
+  'languages.correct_text': 'Corrected translation',
+  'languages.correct_reason': 'Why it is corrected (required: the paragraph is locked)',
+  'languages.correct_save': 'Save the correction'
 }

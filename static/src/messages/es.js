@@ -265,5 +265,27 @@ export default {
   'error.body_too_large': 'Es demasiado extenso para enviarlo. Abrévielo e inténtelo de nuevo.',
   'error.document_adopted': 'El texto ha sido adoptado: ya no puede modificarse.',
   'error.stale_version': 'Entretanto se presentó otra versión. Recargue la posición y revise esa versión.',
-  'error.reason_required': 'Indique un motivo: queda registrado y lo ven todos los participantes.'
+  'error.reason_required': 'Indique un motivo: queda registrado y lo ven todos los participantes.',
+  'languages.tab': 'Idiomas',
+  // Languages are named in their own language, as the interface switch names them.
+  'languages.name.en': 'English',
+  'languages.name.es': 'Español',
+  'languages.text_language': 'Idioma del texto',
+  'languages.side_by_side': '{source} (original) junto a {version}',
+  'languages.alone': 'Solo {language}',
+  'languages.stale': 'Desactualizada: el original cambió',
+  'languages.source_changed': 'Lo que cambió en el original desde que se confirmó esta traducción:',
+  'languages.never_confirmed': 'Aún sin traducir ni confirmar.',
+  'languages.confirm': 'Confirmar al día',
+  'languages.editor_label': 'Traducción al {language}',
+  'languages.locked_correction': 'Este párrafo está bloqueado o el texto está congelado: su traducción solo se corrige dejando constancia.',
+  'languages.none_stale': 'Todos los párrafos en {language} están al día con el original.',
+  'languages.stale_count': 'Párrafos en {language} desactualizados: {count}',
+  'languages.as_is_legend': 'Versiones lingüísticas',
+  'languages.as_is': 'Adoptar la versión en {language} tal como está, con sus traducciones desactualizadas (queda registrado)',
+  'error.translations_stale': 'Hay traducciones desactualizadas: {labels}. La Secretaría las confirma en la pestaña Idiomas, o la Presidencia adopta esa versión tal como está.',
+  'languages.correct': 'Corregir dejando constancia…',
+  'languages.correct_text': 'Traducción corregida',
+  'languages.correct_reason': 'Motivo de la corrección (obligatorio: el párrafo está bloqueado)',
+  'languages.correct_save': 'Guardar la corrección'
 }

@@ -140,7 +140,8 @@ def test_adoption_is_refused_with_the_stale_paragraphs_and_succeeds_after_confir
     assert refused.status_code == 409
     assert refused.json()["code"] == "translations_stale"
     assert refused.json()["params"] == {
-        "paragraphs": [{"id": paragraph_id, "label": label, "language": "es"}]
+        "labels": f"{label} (es)",
+        "paragraphs": [{"id": paragraph_id, "label": label, "language": "es"}],
     }
     assert label in refused.json()["error"]
     bad = call(app, "POST", "/adopt", PPT, {"as_is": ["fr"]})
@@ -181,3 +182,15 @@ def test_a_paragraph_inserted_by_the_ppt_starts_empty_and_stale_in_every_version
     assert stale(app) == []
     doc = Store(app.engine).load(DOC).to_doc()
     assert new_id not in doc.get("translations.es", type=Map)
+
+
+def test_a_silence_procedure_starts_only_with_every_version_up_to_date(app: App) -> None:
+    paragraph_id = edit_source_live(app, 1, "Today, ")
+
+    refused = call(app, "POST", "/silence", PPT, {})
+
+    assert (refused.status_code, refused.json()["code"]) == (409, "translations_stale")
+    confirmed = call(app, "POST", f"/paragraphs/{paragraph_id}/translations/es/confirm", SECRETARIAT)
+    assert confirmed.status_code == 200, confirmed.text
+    started = call(app, "POST", "/silence", PPT, {})
+    assert started.status_code == 201, started.text
