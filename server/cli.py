@@ -26,6 +26,7 @@ from drafting.demo import load_demo
 from drafting.errors import DraftingError, InvalidInput, NotFound
 from drafting.importing import paragraphs_from_text
 from drafting.kinds import DelegationKind, DocumentKind, Role
+from server import cli_memory
 from server.settings import Settings, SettingsError
 
 T = TypeVar("T")
@@ -90,6 +91,8 @@ def _parser() -> argparse.ArgumentParser:
     doc_create.add_argument(
         "--from", dest="source", type=Path, help="plain text, blank lines between paragraphs"
     )
+    cli_memory.add_document_verify(document)
+    cli_memory.add_parsers(commands)
     return parser
 
 
@@ -103,6 +106,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (DraftingError, SettingsError, OSError) as exc:
         print(f"consenso: {exc}", file=sys.stderr)
         return 1
+    except cli_memory.Broken as exc:
+        print(exc, file=sys.stderr)
+        return 1
     if output is not None:
         print(output)
     return 0
@@ -114,6 +120,8 @@ def _run(settings: Settings, args: argparse.Namespace) -> str | None:
         if args.command == "db":
             upgrade(engine)
             return None
+        if cli_memory.handles(args):
+            return cli_memory.run(engine, args)
 
         def in_session(work: Callable[[Session], T]) -> T:
             with Session(engine) as session, session.begin():
