@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
@@ -16,6 +17,7 @@ from auth.policy import Action
 from drafting import audit
 from drafting.activity import edits_by_minute
 from drafting.audit import ACTION_LIMIT, SUBJECT_LIMIT, Filter
+from drafting.models import User
 from server.api.exports import attachment
 from server.api.pipeline import DOCUMENT, Call, Endpoint, endpoint
 from server.api.schema import ANY_OBJECT, BOOLEAN, STRING, Bounds, Id, array, obj
@@ -50,6 +52,14 @@ def _filter(call: Call, negotiation_id: int | None) -> Filter:
     )
 
 
+def _names(session: Session, ids: set[int]) -> dict[int, str]:
+    """Who each actor is, as a reader knows them: "Name · DELEGATION"."""
+    users: list[User] = list(session.scalars(select(User).where(User.id.in_(ids)))) if ids else []
+    return {
+        u.id: " · ".join(filter(None, [u.name, u.delegation.code if u.delegation else None])) for u in users
+    }
+
+
 TRAIL = obj(chain=STRING, intact=BOOLEAN, breaks=array(STRING), entries=array(ANY_OBJECT))
 
 
@@ -58,11 +68,13 @@ async def _trail(call: Call, negotiation_id: int | None) -> dict[str, Any]:
 
     def work(session: Session) -> dict[str, Any]:
         breaks = audit.verify(session, negotiation_id)
+        found = audit.entries(session, chosen)
+        names = _names(session, {e.actor_id for e in found if e.actor_id is not None})
         return {
             "chain": audit.chain_of(negotiation_id),
             "intact": not breaks,
             "breaks": [str(b) for b in breaks],
-            "entries": [audit.entry_json(e) for e in audit.entries(session, chosen)],
+            "entries": [{**audit.entry_json(e), "actor": names.get(e.actor_id or 0)} for e in found],
         }
 
     return await call.read(work)

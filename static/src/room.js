@@ -17,6 +17,7 @@ import { renderCompilation } from './compilationview.js'
 import { renderConsole } from './console.js'
 import { canEdit, isChair } from './roles.js'
 import { announcement } from './announcements.js'
+import { MEMORY_VIEWS, renderMemory } from './memoryviews.js'
 
 // The views of a document, in tab order. Issue 10 (revisions, compare, time slider, exports, audit
 // trail) and issue 11 (the bilingual view) add their entries here once the server has their routes.
@@ -24,7 +25,8 @@ const VIEWS = [
   { name: 'draft', label: 'tabs.draft', shown: () => true },
   { name: 'compilation', label: 'tabs.compilation', shown: () => true },
   { name: 'matrix', label: 'tabs.matrix', shown: (me) => !isChair(me) },
-  { name: 'console', label: 'tabs.console', shown: (me) => isChair(me) }
+  { name: 'console', label: 'tabs.console', shown: (me) => isChair(me) },
+  ...MEMORY_VIEWS
 ]
 
 const CONNECTION_TEXT = {
@@ -370,6 +372,7 @@ export class Room {
       return renderConsole(body, this)
     }
     section.replaceChildren(heading, body)
+    if (renderMemory(this.view, body, this)) return
     return this.view === 'matrix' ? renderMatrix(body, this) : renderCompilation(body, this)
   }
 
