@@ -26,8 +26,10 @@ function side (item, keep, paragraph) {
   return h('p', { class: 'compared-text', translate: 'no' }, paragraph.text)
 }
 
-/** Draws `comparison` (the JSON of GET …/comparison) into `container`; `layout` is inline or side_by_side. */
-export function renderComparison (container, comparison, layout) {
+/** Draws `comparison` (the JSON of GET …/comparison) into `container`; `layout` is inline or side_by_side.
+ * With `restore(paragraphId)` (the PPT comparing a revision with the live text), each paragraph that
+ * changed since gets a button that brings its earlier text back. */
+export function renderComparison (container, comparison, layout, restore = null) {
   const changed = comparison.paragraphs.filter((p) => p.changes.length > 0).length
   const summary = h('p', { class: 'compare-summary' },
     t('memory.compare.summary', { before: summaryName(comparison.before), after: summaryName(comparison.after), count: changed }))
@@ -37,7 +39,11 @@ export function renderComparison (container, comparison, layout) {
       : item.changes.includes('edited') || item.changes.includes('added') || item.changes.includes('deleted')
         ? renderChanges(item.diff, 'diff compared-text')
         : h('p', { class: 'compared-text', translate: 'no' }, (item.after ?? item.before).text)
-    return h('li', { class: 'compared-paragraph', 'data-unchanged': item.changes.length === 0 }, head(item), body)
+    const back = restore && item.before && item.changes.some((c) => c === 'edited' || c === 'deleted')
+      ? h('button', { type: 'button', class: 'button-secondary' }, t('memory.compare.restore', { name: summaryName(comparison.before) }))
+      : null
+    back?.addEventListener('click', () => restore(item.id))
+    return h('li', { class: 'compared-paragraph', 'data-unchanged': item.changes.length === 0 }, head(item), body, back)
   })
   const columns = layout === 'side_by_side'
     ? h('div', { class: 'compared-columns', 'aria-hidden': 'true' },

@@ -63,7 +63,18 @@ function comparer (room, revisions) {
     const to = before.value === LIVE ? null : (after.value === LIVE ? null : after.value)
     if (from === LIVE) return say(result, t('memory.compare.need_revision'), 'error')
     const compared = await loadInto(result, () => api.compareRevisions(room.documentId, from, to))
-    if (compared !== null) renderComparison(result, compared, form.elements.layout.value)
+    if (compared === null) return
+    const restore = isChair(room.me) && to === null
+      ? async (paragraphId) => {
+        try {
+          await api.restoreRevision(room.documentId, from, paragraphId)
+          form.requestSubmit()
+        } catch (failure) {
+          say(result, explain(failure), 'error')
+        }
+      }
+      : null
+    renderComparison(result, compared, form.elements.layout.value, restore)
   })
   return h('section', { class: 'memory-compare', 'aria-labelledby': 'compare-heading' },
     h('h3', { id: 'compare-heading' }, t('memory.compare.heading')), form, result)

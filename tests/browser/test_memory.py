@@ -142,3 +142,23 @@ def test_the_secretariat_compares_revisions_and_moves_the_time_slider(
         people.contexts.remove(page.context)
     assert problems == []
     assert [line for line in people.console if "missing from the" in line] == []
+
+
+def test_the_ppt_restores_a_paragraph_of_a_revision_from_the_comparison(
+    people: People, live_server: Any
+) -> None:
+    document_id = stage(live_server)
+    page = people.enter("ppt")
+    page.locator("#document-tabs").get_by_role("link", name="Revisions").click()
+    page.select_option("#compare-from", label="Rev.1")
+    page.select_option("#compare-to", label="the live text")
+    page.get_by_role("button", name="Compare", exact=True).click()
+    edited = page.locator(".compared-paragraph", has_text="To restructure")
+    edited.get_by_role("button", name="Restore the text of Rev.1").click()
+    expect(page.locator(".compared-paragraph", has_text="To restructure")).to_have_count(0, timeout=WAIT_MS)
+    texts = [
+        p["text"]
+        for p in page.request.get(f"{live_server.url}/api/documents/{document_id}").json()["paragraphs"]
+    ]
+    assert any(text.startswith("a) To structure") for text in texts)
+    assert any("Welcome the contribution" in text for text in texts)  # only the one paragraph came back

@@ -388,5 +388,6 @@ export default {
   'memory.act.exported': 'Exported',
   'memory.act.signed_in': 'Signed in',
   'memory.act.user_added': 'User added',
-  'memory.act.role_changed': 'Role changed'
+  'memory.act.role_changed': 'Role changed',
+  'memory.compare.restore': 'Restore the text of {name}'
 }

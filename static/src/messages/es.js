@@ -388,5 +388,6 @@ export default {
   'memory.act.exported': 'Exportado',
   'memory.act.signed_in': 'Inicio de sesión',
   'memory.act.user_added': 'Usuario añadido',
-  'memory.act.role_changed': 'Cambio de rol'
+  'memory.act.role_changed': 'Cambio de rol',
+  'memory.compare.restore': 'Restablecer el texto de {name}'
 }
