@@ -25,6 +25,7 @@ from server.settings import Settings
 from server.signin.watch import EndingsChannel, InProcessEndings, Watch
 from server.sync.awareness import PresenceLimits
 from server.sync.committer import Committer
+from server.sync.indexer import AuthorshipIndexer
 from server.sync.rooms import Rooms
 
 T = TypeVar("T")
@@ -43,7 +44,10 @@ class Services:
     consensus: ConsensusWorkflow = field(init=False)
     silence_clock: SilenceClock = field(init=False)
 
+    indexer: AuthorshipIndexer = field(init=False)
+
     def __post_init__(self) -> None:
+        self.indexer = AuthorshipIndexer(self.store)
         self.consensus = ConsensusWorkflow(
             self.in_session,
             lambda: self.rooms,
@@ -68,6 +72,7 @@ class Services:
 
     async def start(self) -> None:
         self.committer = Committer(self.store)
+        self.committer.checkpointed = self.indexer.checkpointed
         self.committer.start()
         self.rooms = Rooms(
             self.store,
@@ -94,6 +99,7 @@ class Services:
         if self.rooms is not None:
             await self.rooms.checkpoint_all()
             self.rooms.close_all()
+        await self.indexer.idle()
         self.engine.dispose()
 
     async def in_session(self, work: Callable[[Session], T]) -> T:

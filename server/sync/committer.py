@@ -42,6 +42,7 @@ class Committer:
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.batches = 0
+        self.checkpointed: Callable[[int], None] = lambda _document_id: None  # a checkpoint was stored
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="committer")
@@ -88,6 +89,8 @@ class Committer:
             self._fail(batch, exc)
             return
         self.batches += 1
+        for checkpoint in checkpoints:
+            self.checkpointed(checkpoint.document_id)
         for room, room_updates in _by_room(batch, lambda entry: entry.update.data):
             room.published(room_updates)
         for entry in batch:
