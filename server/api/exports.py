@@ -104,14 +104,15 @@ async def export_compilation(call: Call) -> Response:
     compiled = compilation.compile_text(read_paragraphs(doc), submitted)
     document_id = call.document_id
 
-    def work(session: Session, user: User) -> str:
+    def work(session: Session, user: User) -> tuple[str, str | None]:
         audit.record(
             session, user.id, "exported", f"document/{document_id}", "the compilation text as Word (DOCX)"
         )
-        return document_by_id(session, document_id).negotiation.title
+        adoption = adoption_of(session, document_id)
+        return document_by_id(session, document_id).negotiation.title, adoption.sha256 if adoption else None
 
-    negotiation = await call.write(work)
-    edition = Edition(negotiation, render(doc), "compilation text", utcnow().date())
+    negotiation, adopted = await call.write(work)
+    edition = Edition(negotiation, render(doc), "compilation text", utcnow().date(), adopted_sha256=adopted)
     return attachment(compilation_docx(edition, compiled), DOCX, f"document-{document_id}-compilation.docx")
 
 

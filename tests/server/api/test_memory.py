@@ -161,6 +161,7 @@ def test_the_adopted_text_its_hash_and_its_exports(app: App) -> None:
         assert sha256 in exported.text
     compiled = app.client.get(f"{DOC}/compilation.docx", headers=app.bearer(HEAD_GTM))
     assert compiled.status_code == 200 and compiled.content[:2] == b"PK"
+    assert sha256 in "\n".join(p.text for p in docx.Document(io.BytesIO(compiled.content)).paragraphs)
     with Session(app.engine) as session:
         exported_entries = audit.entries(session, audit.Filter(action="exported"))
         assert len(exported_entries) == 5
