@@ -37,6 +37,7 @@ class Action(StrEnum):
     MANAGE_USERS = "manage_users"
     CREATE_REVISION = "create_revision"  # the Secretariat, and the PPT in the negotiation it chairs
     READ_AUDIT = "read_audit"  # the audit trail: filter and export it
+    TRANSLATE = "translate"  # edit, correct and confirm the language versions
     EXPORT = "export"
     MANAGE_IDENTITY = "manage_identity"  # identity providers, configuration
     # Anyone signed in, about themselves and what they take part in.
@@ -76,6 +77,7 @@ STAFF_ACTIONS: dict[Action, frozenset[Role]] = {
     Action.MANAGE_USERS: frozenset({Role.SECRETARIAT, Role.ADMIN}),
     Action.CREATE_REVISION: frozenset({Role.SECRETARIAT}),
     Action.READ_AUDIT: frozenset({Role.SECRETARIAT}),
+    Action.TRANSLATE: frozenset({Role.SECRETARIAT}),
     Action.EXPORT: frozenset({Role.SECRETARIAT}) | NEGOTIATORS | {Role.OBSERVER},
     Action.MANAGE_IDENTITY: frozenset({Role.ADMIN}),
 }

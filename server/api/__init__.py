@@ -21,6 +21,7 @@ from server.api import (
     positions,
     revisions,
     silence,
+    translations,
 )
 from server.api.pipeline import Endpoint
 
@@ -31,6 +32,7 @@ ENDPOINTS: list[Endpoint] = [
     *paragraphs.endpoints,
     *silence.endpoints,
     *adoption.endpoints,
+    *translations.endpoints,
     *comments.endpoints,
     *positions.endpoints,
     *amendments.endpoints,

@@ -81,6 +81,9 @@ PATH_PARAMETERS: dict[str, PathParameter] = {
         {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
         re.compile(r"[A-Za-z0-9_-]{1,64}"),
     ),
+    "language": PathParameter(
+        "language version", {"type": "string", "pattern": "^[a-z]{2,3}$"}, re.compile(r"[a-z]{2,3}")
+    ),
     "delegation": PathParameter(
         "delegation",
         {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,16}$"},

@@ -9,10 +9,9 @@ crash between the two leaves `info` behind the records; every room is realigned 
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -34,9 +33,11 @@ from drafting.consensus.info import (
     write_paragraph,
     write_paragraphs,
 )
+from drafting.consensus.languages import check_versions_current
 from drafting.consensus.records import (
     ParagraphChange,
     Silence,
+    audit,
     begin_silence,
     due_silences,
     finish_silence,
@@ -49,8 +50,10 @@ from drafting.consensus.records import (
 from drafting.consensus.rules import ADOPTED_PARAGRAPH, FinalText, ParagraphState
 from drafting.errors import Conflict
 from drafting.kinds import DocumentStatus, SilenceState, UpdateOrigin
+from drafting.languages import read_languages, stale_list
 from drafting.senders import Sender
 from server.consensus import revising
+from server.consensus.locks import DocumentLocks
 from server.notices import Notice, Notices
 from server.sync.room import Room
 from server.sync.rooms import Rooms
@@ -105,6 +108,7 @@ class ConsensusWorkflow:
         *,
         default_silence: timedelta,
         now: Callable[[], datetime] = utcnow,
+        locks: DocumentLocks | None = None,
     ) -> None:
         self._in_session = in_session
         self._rooms = rooms
@@ -112,7 +116,7 @@ class ConsensusWorkflow:
         self.default_silence = default_silence
         self.now = now
         self.deadlines_changed: Callable[[], None] = lambda: None  # the silence clock looks again
-        self._locks: dict[int, asyncio.Lock] = {}
+        self.locks = locks or DocumentLocks()
 
     async def in_session(self, work: Callable[[Session], T]) -> T:
         result: T = await self._in_session(work)
@@ -120,19 +124,17 @@ class ConsensusWorkflow:
 
     # -- the document's lock and room ----------------------------------------------------------------
 
-    def lock(self, document_id: int) -> asyncio.Lock:
-        """The one lock of a document's consensus changes (in this process)."""
-        return self._locks.setdefault(document_id, asyncio.Lock())
-
     @contextlib.asynccontextmanager
     async def locked_room(self, document_id: int) -> AsyncIterator[Room]:
         """The document's room under its lock; a room opened only for this is let go afterwards."""
         rooms = self._rooms()
         if rooms is None:
             raise RuntimeError("the services are not started")
-        async with self.lock(document_id):
+        async with self.locks.hold(document_id):
             room = await rooms.open(document_id)
             try:
+                # Another instance may have changed it under the same lock a moment ago: decide on that.
+                await rooms.caught_up(room)
                 yield room
             finally:
                 if not room.peers:
@@ -272,12 +274,18 @@ class ConsensusWorkflow:
     # -- adoption ------------------------------------------------------------------------------------
 
     async def adopt(
-        self, document_id: int, actor: Principal | None, *, by_silence: bool = False
+        self,
+        document_id: int,
+        actor: Principal | None,
+        *,
+        by_silence: bool = False,
+        as_is: Collection[str] = (),
     ) -> FinalText:
         """Adopt the document: every paragraph agreed and locked, the whole text frozen, its final text and
-        SHA-256 stored. By the PPT (from draft) or by the clock (a silence procedure ended unbroken)."""
+        SHA-256 stored. By the PPT (from draft) or by the clock (a silence procedure ended unbroken). Every
+        language version must be up to date, but those the PPT adopts `as_is`."""
         async with self.locked_room(document_id) as room:
-            final = await self._adopt(room, actor, by_silence=by_silence)
+            final = await self._adopt(room, actor, by_silence=by_silence, as_is=as_is)
         self.publish(
             document_id,
             "adopted",
@@ -291,7 +299,9 @@ class ConsensusWorkflow:
         )
         return final
 
-    async def _adopt(self, room: Room, actor: Principal | None, *, by_silence: bool) -> FinalText:
+    async def _adopt(
+        self, room: Room, actor: Principal | None, *, by_silence: bool, as_is: Collection[str]
+    ) -> FinalText:
         document_id = room.document_id
         actor_id = actor.user_id if actor is not None else None
         now = self.now()
@@ -301,6 +311,8 @@ class ConsensusWorkflow:
             # the procedure ran, so it adopts.
             status = DocumentStatus.UNDER_SILENCE
         rules.adopt(status, by_silence=by_silence)
+        languages = read_languages(room.doc)
+        check_versions_current(stale_list(room.doc), languages.versions if languages else (), as_is)
         await revising.renumber(room, actor_id)  # the final text carries plain numbers, no bis/ter
         final = rules.final_text(final_paragraphs(room.doc))
         changes = []
@@ -324,6 +336,14 @@ class ConsensusWorkflow:
             record_adoption(
                 session, document_id, actor_id, final, now, silence_id=silence.id if silence else None
             )
+            for language in sorted(as_is):
+                audit(
+                    session,
+                    actor_id,
+                    "adoption.version_as_is",
+                    f"document/{document_id}",
+                    f"the {language} version is adopted as it is, stale translations included",
+                )
 
         await self.in_session(record)
 

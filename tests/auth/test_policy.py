@@ -116,6 +116,7 @@ EXPECTED: dict[Action, set[Role]] = {
     Action.MANAGE_USERS: {Role.SECRETARIAT, Role.ADMIN},
     Action.CREATE_REVISION: {Role.SECRETARIAT, Role.PPT},
     Action.READ_AUDIT: {Role.SECRETARIAT},
+    Action.TRANSLATE: {Role.SECRETARIAT},
     Action.EXPORT: NEGOTIATING | {Role.OBSERVER, Role.SECRETARIAT, Role.ADMIN},
     Action.MANAGE_IDENTITY: {Role.ADMIN},
     Action.OWN_CREDENTIALS: set(Role),

@@ -152,6 +152,11 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("GET", "/api/negotiations/{negotiation_id}/audit.csv"): Expect(SECRETARIAT),
     ("GET", "/api/negotiations/{negotiation_id}/audit.jsonl"): Expect(SECRETARIAT),
     ("GET", "/api/audit"): Expect(SECRETARIAT),
+    # The language versions: everyone reads them, the Secretariat keeps them in step.
+    ("GET", DOCUMENT + "/languages"): Expect(READERS),
+    ("GET", PARAGRAPH + "/translations/{language}"): Expect(READERS),
+    ("POST", PARAGRAPH + "/translations/{language}/confirm"): Expect(SECRETARIAT),
+    ("PUT", PARAGRAPH + "/translations/{language}"): Expect(SECRETARIAT, body={"text": "Considerando"}),
     # Speaking for one's delegation.
     ("POST", DOCUMENT + "/silence/break"): Expect(SPEAKERS, body={"reason": "Guatemala objects to OP3"}),
 }
@@ -165,6 +170,7 @@ PATH_VALUES = {
     "comment_id": "1",
     "version_id": "1",
     "delegation": "GTM",
+    "language": "es",
     "session_id": "{owners_session}",
     "token_id": "{owners_token}",
     "user_id": "5",
