@@ -29,12 +29,14 @@ class Action(StrEnum):
     RUN_SILENCE = "run_silence"
     ADOPT = "adopt"
     OPEN_COMMENTS = "open_comments"  # let observers comment
+    RESTORE = "restore"  # a paragraph or a whole revision restored as a new change
     # The Secretariat's and the administrator's work, across negotiations.
     CREATE_NEGOTIATION = "create_negotiation"
     CREATE_DOCUMENT = "create_document"
     MANAGE_DELEGATIONS = "manage_delegations"
     MANAGE_USERS = "manage_users"
-    CREATE_REVISION = "create_revision"
+    CREATE_REVISION = "create_revision"  # the Secretariat, and the PPT in the negotiation it chairs
+    READ_AUDIT = "read_audit"  # the audit trail: filter and export it
     TRANSLATE = "translate"  # edit, correct and confirm the language versions
     EXPORT = "export"
     MANAGE_IDENTITY = "manage_identity"  # identity providers, configuration
@@ -65,6 +67,7 @@ CHAIR_ACTIONS = frozenset(
         Action.RUN_SILENCE,
         Action.ADOPT,
         Action.OPEN_COMMENTS,
+        Action.RESTORE,
     }
 )
 STAFF_ACTIONS: dict[Action, frozenset[Role]] = {
@@ -73,6 +76,7 @@ STAFF_ACTIONS: dict[Action, frozenset[Role]] = {
     Action.MANAGE_DELEGATIONS: frozenset({Role.SECRETARIAT}),
     Action.MANAGE_USERS: frozenset({Role.SECRETARIAT, Role.ADMIN}),
     Action.CREATE_REVISION: frozenset({Role.SECRETARIAT}),
+    Action.READ_AUDIT: frozenset({Role.SECRETARIAT}),
     Action.TRANSLATE: frozenset({Role.SECRETARIAT}),
     Action.EXPORT: frozenset({Role.SECRETARIAT}) | NEGOTIATORS | {Role.OBSERVER},
     Action.MANAGE_IDENTITY: frozenset({Role.ADMIN}),
@@ -121,6 +125,10 @@ def authorize(principal: Principal, action: Action, scope: Scope | None = None) 
         return allow("everyone signed in manages their own sessions and tokens")
     if action is Action.BROWSE:
         return allow("everyone signed in sees the negotiations they take part in")
+    if action is Action.CREATE_REVISION and principal.role is Role.PPT and scope is not None:
+        if takes_part(principal, scope) and chairs(principal, scope):
+            return allow("the Presidency Pro-Tempore archives revisions of the negotiation it chairs")
+        return deny("only the Secretariat, or the Presidency Pro-Tempore of this negotiation, make revisions")
     if action in STAFF_ACTIONS and action is not Action.EXPORT:
         if principal.role in STAFF_ACTIONS[action]:
             return allow(f"the {principal.role.value} role may {action.value.replace('_', ' ')}")

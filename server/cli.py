@@ -27,6 +27,7 @@ from drafting.errors import DraftingError, InvalidInput, NotFound
 from drafting.importing import paragraphs_from_text
 from drafting.kinds import DelegationKind, DocumentKind, Role
 from drafting.languages import choose_languages
+from server import cli_memory
 from server.settings import Settings, SettingsError
 
 T = TypeVar("T")
@@ -95,6 +96,8 @@ def _parser() -> argparse.ArgumentParser:
         "--source-language",
         help="the language it is written in (one of CONSENSO_LANGUAGES; default the first)",
     )
+    cli_memory.add_document_verify(document)
+    cli_memory.add_parsers(commands)
     return parser
 
 
@@ -108,6 +111,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (DraftingError, SettingsError, OSError) as exc:
         print(f"consenso: {exc}", file=sys.stderr)
         return 1
+    except cli_memory.Broken as exc:
+        print(exc, file=sys.stderr)
+        return 1
     if output is not None:
         print(output)
     return 0
@@ -119,6 +125,8 @@ def _run(settings: Settings, args: argparse.Namespace) -> str | None:
         if args.command == "db":
             upgrade(engine)
             return None
+        if cli_memory.handles(args):
+            return cli_memory.run(engine, args)
 
         def in_session(work: Callable[[Session], T]) -> T:
             with Session(engine) as session, session.begin():

@@ -27,6 +27,7 @@ from server.settings import Settings
 from server.signin.watch import EndingsChannel, InProcessEndings, Watch
 from server.sync.awareness import PresenceLimits
 from server.sync.committer import Committer
+from server.sync.indexer import AuthorshipIndexer
 from server.sync.instances import InstanceRooms
 from server.sync.relay import Instance
 from server.sync.rooms import Rooms
@@ -48,7 +49,10 @@ class Services:
     consensus: ConsensusWorkflow = field(init=False)
     silence_clock: SilenceClock = field(init=False)
 
+    indexer: AuthorshipIndexer = field(init=False)
+
     def __post_init__(self) -> None:
+        self.indexer = AuthorshipIndexer(self.store)
         self.consensus = ConsensusWorkflow(
             self.in_session,
             lambda: self.rooms,
@@ -92,6 +96,7 @@ class Services:
         if self.bus is not None:
             await self.bus.start()
         self.committer = Committer(self.store)
+        self.committer.checkpointed = self.indexer.checkpointed
         self.committer.start()
         options: dict[str, Any] = dict(
             idle_seconds=self.settings.room_idle_seconds,
@@ -128,6 +133,7 @@ class Services:
             if isinstance(self.rooms, InstanceRooms):
                 await self.rooms.stop()
             self.rooms.close_all()
+        await self.indexer.idle()
         if self.bus is not None:
             await self.bus.stop()
         self.engine.dispose()

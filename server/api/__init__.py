@@ -8,14 +8,18 @@ from starlette.routing import BaseRoute
 from server.api import (
     adoption,
     amendments,
+    audit,
     comments,
     compilation,
     credentials,
     documents,
+    exports,
+    history,
     notices,
     openapi,
     paragraphs,
     positions,
+    revisions,
     silence,
     translations,
 )
@@ -33,6 +37,10 @@ ENDPOINTS: list[Endpoint] = [
     *positions.endpoints,
     *amendments.endpoints,
     *compilation.endpoints,
+    *revisions.endpoints,
+    *history.endpoints,
+    *exports.endpoints,
+    *audit.endpoints,
     openapi.openapi_document,
 ]
 

@@ -38,7 +38,7 @@ COMPILATION = obj(title=STRING, paragraphs=array(ANY_OBJECT))
 MATRIX = obj(title=STRING, delegations=array(STRING), rows=array(ANY_OBJECT))
 
 
-async def _compiled(call: Call) -> tuple[str, list[compilation.Submitted], list[str], Doc[Any]]:
+async def compiled_positions(call: Call) -> tuple[str, list[compilation.Submitted], list[str], Doc[Any]]:
     doc = await call.doc()
     document_id = call.document_id
 
@@ -66,7 +66,7 @@ async def _compiled(call: Call) -> tuple[str, list[compilation.Submitted], list[
 
 def _compilation(html: bool) -> Endpoint:
     async def handler(call: Call) -> Any:
-        title, submitted, _members, doc = await _compiled(call)
+        title, submitted, _members, doc = await compiled_positions(call)
         compiled = compilation.compile_text(read_paragraphs(doc), submitted)
         if html:
             return HTMLResponse(compilation.compilation_html(title, compiled))
@@ -87,7 +87,7 @@ def _compilation(html: bool) -> Endpoint:
 def _matrix(html: bool) -> Endpoint:
     async def handler(call: Call) -> Any:
         furthest = call.query.order is MatrixOrder.FURTHEST
-        title, submitted, members, doc = await _compiled(call)
+        title, submitted, members, doc = await compiled_positions(call)
         rows = compilation.consensus_matrix(read_paragraphs(doc), submitted, members, furthest_first=furthest)
         if html:
             return HTMLResponse(compilation.matrix_html(title, rows, members))

@@ -55,6 +55,7 @@ class PathParameter:
     schema: dict[str, Any]
     pattern: re.Pattern[str]
     whole_number: bool = False
+    minimum: int = 1
 
 
 def _id_parameter(kind: str) -> PathParameter:
@@ -71,6 +72,9 @@ PATH_PARAMETERS: dict[str, PathParameter] = {
     "session_id": _id_parameter("session"),
     "token_id": _id_parameter("script token"),
     "user_id": _id_parameter("user"),
+    "revision": PathParameter(  # a revision's number in its document: 0 is the zero draft
+        "revision", {"type": "integer", "minimum": 0, "maximum": 10**9}, re.compile(r"[0-9]{1,9}"), True, 0
+    ),
     "delegation_id": _id_parameter("delegation"),
     "paragraph_id": PathParameter(
         "paragraph",
@@ -98,7 +102,9 @@ def _parsed_path(request: Request, names: list[str]) -> dict[str, Any]:
     for name in names:
         spec = PATH_PARAMETERS[name]
         raw = str(request.path_params[name])
-        if spec.pattern.fullmatch(raw) is None or (spec.whole_number and not 1 <= int(raw) <= MAX_ID):
+        if spec.pattern.fullmatch(raw) is None or (
+            spec.whole_number and not spec.minimum <= int(raw) <= MAX_ID
+        ):
             raise NotFound(spec.kind, raw)
         values[name] = int(raw) if spec.whole_number else raw
     return values

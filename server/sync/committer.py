@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -44,6 +44,7 @@ class Committer:
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.batches = 0
+        self.checkpointed: Callable[[int], None] = lambda _document_id: None  # a checkpoint was stored
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="committer")
@@ -103,6 +104,8 @@ class Committer:
             self._fail(batch, exc)
             return
         self.batches += 1
+        for checkpoint in checkpoints:
+            self.checkpointed(checkpoint.document_id)
         for room, room_updates in _by_room(batch):
             room.published(room_updates)
         for entry in batch:

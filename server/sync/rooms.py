@@ -135,6 +135,8 @@ class Rooms:
             log.warning(
                 "checkpoint of document %s at %s not stored: %s", checkpoint.document_id, checkpoint.seq, exc
             )
+            return
+        self.committer.checkpointed(checkpoint.document_id)
 
     async def flush_checkpoints(self) -> None:
         """Wait for the checkpoints of unloaded rooms to be written (shutdown, tests)."""

@@ -126,3 +126,17 @@ export async function demoUsers () {
 /** The identity providers configured on this server: [{name, title, url}]. */
 export const signInProviders = () => get('/api/signin/providers')
 export const demoSignIn = (userId) => post('/api/demo/signin', { user_id: userId })
+
+// The historical memory: revisions, comparisons, the time slider, restores, exports, the audit trail.
+export const listRevisions = (id) => get(`${doc(id)}/revisions`)
+export const makeRevision = (id, name) => post(`${doc(id)}/revisions`, name ? { name } : {})
+export const compareRevisions = (id, from, to) =>
+  get(`${doc(id)}/comparison?from=${from}${to === null || to === undefined ? '' : `&to=${to}`}`)
+export const timeline = (id, after = 0) => get(`${doc(id)}/timeline?after=${after}&limit=10000`)
+export const documentAt = (id, seq) => get(`${doc(id)}/history?seq=${seq}`)
+export const restoreRevision = (id, number, paragraphId) =>
+  post(`${doc(id)}/revisions/${number}/restore`, paragraphId ? { paragraph_id: paragraphId } : {})
+export const exportUrl = (id, number, extension) => `${doc(id)}/revisions/${number}/export.${extension}`
+export const compilationDocxUrl = (id) => `${doc(id)}/compilation.docx`
+export const auditTrail = (negotiationId, query) => get(`/api/negotiations/${negotiationId}/audit?${query}`)
+export const auditExportUrl = (negotiationId, extension, query) => `/api/negotiations/${negotiationId}/audit.${extension}?${query}`

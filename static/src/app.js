@@ -1,7 +1,7 @@
 // The drafting page: the documents list, or one negotiation room, chosen by the URL hash:
 //   #/                                 documents
 //   #/documents/{id}[/draft/{paragraph}] the draft (a paragraph selected)
-//   #/documents/{id}/compilation | /matrix | /console | /languages
+//   #/documents/{id}/compilation | /matrix | /console | /languages | /revisions | /history | /audit
 import { ApiError, currentUser, listDocuments, showSilence, signOut } from './api.js'
 import { byId, say } from './dom.js'
 import { onLanguage, t } from './i18n.js'
@@ -23,7 +23,7 @@ function goToSignIn () {
 }
 
 function parseHash () {
-  const match = /^#\/documents\/(\d+)(?:\/(draft|compilation|matrix|console|languages)(?:\/([\w-]+))?)?$/.exec(location.hash)
+  const match = /^#\/documents\/(\d+)(?:\/(draft|compilation|matrix|console|languages|revisions|history|audit)(?:\/([\w-]+))?)?$/.exec(location.hash)
   return match ? { documentId: Number(match[1]), view: match[2] ?? 'draft', paragraphId: match[3] ?? null } : null
 }
 

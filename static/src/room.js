@@ -18,15 +18,17 @@ import { renderConsole } from './console.js'
 import { canEdit, isChair } from './roles.js'
 import { announcement } from './announcements.js'
 import { BilingualView, languagesOf } from './bilingual.js'
+import { MEMORY_VIEWS, renderMemory } from './memoryviews.js'
 
-// The views of a document, in tab order. Issue 10 (revisions, compare, time slider, exports, audit
-// trail) adds its entries here once the server has their routes.
+// The views of a document, in tab order; the historical memory's (revisions, time slider, audit trail)
+// come from memoryviews.js.
 const VIEWS = [
   { name: 'draft', label: 'tabs.draft', shown: () => true },
   { name: 'languages', label: 'languages.tab', shown: (me, room) => languagesOf(room.ydoc) !== null },
   { name: 'compilation', label: 'tabs.compilation', shown: () => true },
   { name: 'matrix', label: 'tabs.matrix', shown: (me) => !isChair(me) },
-  { name: 'console', label: 'tabs.console', shown: (me) => isChair(me) }
+  { name: 'console', label: 'tabs.console', shown: (me) => isChair(me) },
+  ...MEMORY_VIEWS
 ]
 
 const CONNECTION_TEXT = {
@@ -379,6 +381,7 @@ export class Room {
       return
     }
     section.replaceChildren(heading, body)
+    if (renderMemory(this.view, body, this)) return
     return this.view === 'matrix' ? renderMatrix(body, this) : renderCompilation(body, this)
   }
 

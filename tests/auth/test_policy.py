@@ -109,11 +109,13 @@ EXPECTED: dict[Action, set[Role]] = {
     Action.RUN_SILENCE: {Role.PPT},
     Action.ADOPT: {Role.PPT},
     Action.OPEN_COMMENTS: {Role.PPT},
+    Action.RESTORE: {Role.PPT},
     Action.CREATE_NEGOTIATION: {Role.SECRETARIAT},
     Action.CREATE_DOCUMENT: {Role.SECRETARIAT},
     Action.MANAGE_DELEGATIONS: {Role.SECRETARIAT},
     Action.MANAGE_USERS: {Role.SECRETARIAT, Role.ADMIN},
-    Action.CREATE_REVISION: {Role.SECRETARIAT},
+    Action.CREATE_REVISION: {Role.SECRETARIAT, Role.PPT},
+    Action.READ_AUDIT: {Role.SECRETARIAT},
     Action.TRANSLATE: {Role.SECRETARIAT},
     Action.EXPORT: NEGOTIATING | {Role.OBSERVER, Role.SECRETARIAT, Role.ADMIN},
     Action.MANAGE_IDENTITY: {Role.ADMIN},
@@ -177,3 +179,12 @@ def test_staff_actions_need_no_scope_and_staff_never_negotiate() -> None:
 def test_nobody_without_a_delegation_negotiates() -> None:
     for role in (Role.DELEGATE, Role.HEAD, Role.PPT, Role.OBSERVER):
         assert not authorize(principal(role, None), Action.READ, CHAIRED)
+
+
+def test_a_ppt_makes_revisions_only_where_it_chairs() -> None:
+    ppt = principal(Role.PPT, MEXICO)
+    assert authorize(ppt, Action.CREATE_REVISION, CHAIRED)
+    refused = authorize(ppt, Action.CREATE_REVISION, Scope(participants=NEGOTIATION, chair_id=GUATEMALA))
+    assert not refused and "Presidency Pro-Tempore of this negotiation" in refused.rule
+    assert not authorize(ppt, Action.CREATE_REVISION)  # no negotiation named: the Secretariat's alone
+    assert authorize(principal(Role.SECRETARIAT, None), Action.CREATE_REVISION)

@@ -15,11 +15,12 @@ ROLES = ["delegate.mex", "head.gtm", "ppt", "secretariat", "observer.iom"]
 ZONES = {"en": "America/Toronto", "es": "America/Mexico_City"}
 
 
-def stage(server: Any) -> None:
-    """Statuses, a lock, comments and positions, as after a first reading of the Declaration."""
-    tokens = {
-        who: server.token(DEMO[who]) for who in ("ppt", "head.gtm", "head.can", "head.mex", "delegate.gtm")
-    }
+Call = Callable[..., Any]
+
+
+def caller(server: Any, *people: str) -> Call:
+    """`call(who, method, path, body=None)` over REST as each of `people`; fails on an error status."""
+    tokens = {who: server.token(DEMO[who]) for who in people}
 
     def call(who: str, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         response = httpx.request(
@@ -31,6 +32,13 @@ def stage(server: Any) -> None:
         )
         assert response.status_code < 300, f"{method} {path}: {response.status_code} {response.text}"
         return response.json() if response.content else None
+
+    return call
+
+
+def stage(server: Any) -> None:
+    """Statuses, a lock, comments and positions, as after a first reading of the Declaration."""
+    call = caller(server, "ppt", "head.gtm", "head.can", "head.mex", "delegate.gtm")
 
     document = next(d for d in call("ppt", "GET", "/api/documents") if d["kind"] == "declaration")
     base = f"/api/documents/{document['id']}"

@@ -132,6 +132,26 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("PUT", DOCUMENT + "/comment-settings"): Expect(CHAIR, body={"observers_may_comment": True}),
     ("GET", DOCUMENT + "/position-versions/{version_id}/incorporation"): Expect(CHAIR),
     ("POST", DOCUMENT + "/position-versions/{version_id}/incorporation"): Expect(CHAIR),
+    # The historical memory: revisions, comparisons, the time slider, exports, the audit trail.
+    ("GET", DOCUMENT + "/revisions"): Expect(READERS),
+    ("POST", DOCUMENT + "/revisions"): Expect(SECRETARIAT | CHAIR),
+    ("GET", DOCUMENT + "/revisions/{revision}"): Expect(READERS),
+    ("GET", DOCUMENT + "/comparison"): Expect(READERS),
+    ("GET", DOCUMENT + "/comparison.html"): Expect(READERS),
+    ("POST", DOCUMENT + "/revisions/{revision}/restore"): Expect(CHAIR),
+    ("GET", DOCUMENT + "/adopted"): Expect(READERS),
+    ("GET", DOCUMENT + "/timeline"): Expect(READERS),
+    ("GET", DOCUMENT + "/history"): Expect(READERS),
+    ("GET", DOCUMENT + "/revisions/{revision}/export.docx"): Expect(READERS),
+    ("GET", DOCUMENT + "/revisions/{revision}/export.html"): Expect(READERS),
+    ("GET", DOCUMENT + "/revisions/{revision}/export.md"): Expect(READERS),
+    ("GET", DOCUMENT + "/revisions/{revision}/export.akn.xml"): Expect(READERS),
+    ("GET", DOCUMENT + "/compilation.docx"): Expect(READERS),
+    ("GET", DOCUMENT + "/edits"): Expect(SECRETARIAT),
+    ("GET", "/api/negotiations/{negotiation_id}/audit"): Expect(SECRETARIAT),
+    ("GET", "/api/negotiations/{negotiation_id}/audit.csv"): Expect(SECRETARIAT),
+    ("GET", "/api/negotiations/{negotiation_id}/audit.jsonl"): Expect(SECRETARIAT),
+    ("GET", "/api/audit"): Expect(SECRETARIAT),
     # The language versions: everyone reads them, the Secretariat keeps them in step.
     ("GET", DOCUMENT + "/languages"): Expect(READERS),
     ("GET", PARAGRAPH + "/translations/{language}"): Expect(READERS),
@@ -154,6 +174,7 @@ PATH_VALUES = {
     "session_id": "{owners_session}",
     "token_id": "{owners_token}",
     "user_id": "5",
+    "revision": "0",
 }
 
 PARAMETER = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(:[a-zA-Z_]+)?}")

@@ -1,0 +1,119 @@
+"""REST for exports: any revision as DOCX, an HTML print page, Markdown or Akoma Ntoso 3.0 XML (the final
+revision of an adopted document carries the adopted text's SHA-256 besides its own), and the compilation
+text as DOCX. Each download is recorded in the audit trail."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from auth.policy import Action
+from drafting import audit, compilation, revisions
+from drafting.catalogue import document_by_id
+from drafting.clock import utcnow
+from drafting.consensus.records import adoption_of
+from drafting.exports import (
+    Edition,
+    compilation_docx,
+    edition_akn,
+    edition_docx,
+    markdown,
+    print_html,
+    revision_edition,
+)
+from drafting.layout import read_paragraphs
+from drafting.models import User
+from drafting.rendered import render
+from server.api.compilation import compiled_positions
+from server.api.pipeline import DOCUMENT, Call, Endpoint, endpoint
+from server.api.schema import STRING
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def attachment(data: bytes | str, media_type: str, filename: str) -> Response:
+    return Response(
+        data, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
+
+
+FORMATS: dict[str, tuple[str, str, Callable[[Edition, int], bytes]]] = {
+    "docx": (DOCX, "Word (DOCX)", lambda edition, _id: edition_docx(edition)),
+    "html": ("text/html", "an HTML page to print", lambda edition, _id: print_html(edition).encode("utf-8")),
+    "md": ("text/markdown", "Markdown", lambda edition, _id: markdown(edition).encode("utf-8")),
+    "akn.xml": (
+        "application/akn+xml",
+        "Akoma Ntoso 3.0 XML",
+        lambda edition, id_: edition_akn(edition, document_id=id_),
+    ),
+}
+
+
+def _revision_export(extension: str) -> Endpoint:
+    media_type, what, write = FORMATS[extension]
+
+    async def handler(call: Call) -> Response:
+        document_id, number = call.document_id, call.path["revision"]
+
+        def work(session: Session, user: User) -> tuple[Edition, str]:
+            document = document_by_id(session, document_id)
+            revision = revisions.revision_by_number(session, document_id, number)
+            adoption = adoption_of(session, document_id) if revision.final else None
+            edition = revision_edition(
+                document.negotiation.title, revision, adopted_sha256=adoption.sha256 if adoption else None
+            )
+            audit.record(
+                session,
+                user.id,
+                "exported",
+                f"document/{document_id}/revision/{number}",
+                f"{revision.name} as {what}",
+            )
+            return edition, revision.name
+
+        edition, name = await call.write(work)
+        slug = "".join(c if c.isalnum() else "-" for c in name).strip("-").lower() or str(number)
+        return attachment(
+            write(edition, document_id), media_type, f"document-{document_id}-{slug}.{extension}"
+        )
+
+    handler.__name__ = handler.__qualname__ = "export_revision_" + extension.replace(".", "_")
+    return endpoint(
+        "GET",
+        DOCUMENT + "/revisions/{revision}/export." + extension,
+        Action.EXPORT,
+        f"Download the revision as {what}; the final revision of an adopted text carries its SHA-256",
+        response=STRING,
+        media_type=media_type,
+    )(handler)
+
+
+@endpoint(
+    "GET",
+    DOCUMENT + "/compilation.docx",
+    Action.EXPORT,
+    "Download the compilation text as Word (DOCX): each paragraph with every delegation's amendment to it, "
+    "attributed inline, and the tally",
+    response=STRING,
+    media_type=DOCX,
+)
+async def export_compilation(call: Call) -> Response:
+    _title, submitted, _members, doc = await compiled_positions(call)
+    compiled = compilation.compile_text(read_paragraphs(doc), submitted)
+    document_id = call.document_id
+
+    def work(session: Session, user: User) -> tuple[str, str | None]:
+        audit.record(
+            session, user.id, "exported", f"document/{document_id}", "the compilation text as Word (DOCX)"
+        )
+        adoption = adoption_of(session, document_id)
+        return document_by_id(session, document_id).negotiation.title, adoption.sha256 if adoption else None
+
+    negotiation, adopted = await call.write(work)
+    edition = Edition(negotiation, render(doc), "compilation text", utcnow().date(), adopted_sha256=adopted)
+    return attachment(compilation_docx(edition, compiled), DOCX, f"document-{document_id}-compilation.docx")
+
+
+endpoints = [*(_revision_export(extension) for extension in FORMATS), export_compilation]

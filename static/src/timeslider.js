@@ -1,0 +1,98 @@
+// The time slider: the document as it was after any update of its log, with who wrote each part of it
+// coloured by delegation (like Etherpad's author colours), and the named revisions as marks to jump to.
+import * as api from './api.js'
+import { h } from './dom.js'
+import { formatMoment, formatNumber, t } from './i18n.js'
+import { loadInto } from './errors.js'
+import { colourClass } from './colours.js'
+import { revisionName } from './revisionnames.js'
+
+function who (moment, delegations) {
+  const code = moment.delegation_id !== null ? delegations[String(moment.delegation_id)] : null
+  if (moment.origin === null) return code ?? t('memory.slider.someone')
+  const act = t(`memory.origin.${moment.origin}`)
+  return code ? `${act} · ${code}` : act
+}
+
+/** One paragraph's text cut into its authors' spans (UTF-16 offsets, as JavaScript strings count). */
+function authored (paragraph, spans, delegations) {
+  const mine = spans.filter((s) => s.paragraph_id === paragraph.id).sort((a, b) => a.start - b.start)
+  const parts = []
+  let at = 0
+  for (const span of mine) {
+    if (span.start > at) parts.push(paragraph.text.slice(at, span.start))
+    const code = span.delegation_id !== null ? delegations[String(span.delegation_id)] : null
+    const text = paragraph.text.slice(span.start, span.end)
+    parts.push(code
+      ? h('span', { class: `authored ${colourClass(code)}`, title: t('memory.slider.written_by', { delegation: code }) }, text)
+      : text)
+    at = Math.max(at, span.end)
+  }
+  if (at < paragraph.text.length) parts.push(paragraph.text.slice(at))
+  return parts
+}
+
+function legend (state, delegations) {
+  const total = Object.values(state.by_delegation).reduce((a, b) => a + b, 0) || 1
+  return h('ul', { class: 'authorship-legend', 'aria-label': t('memory.slider.legend') },
+    Object.entries(state.by_delegation).sort((a, b) => b[1] - a[1]).map(([key, units]) => {
+      const code = key === 'server' ? null : delegations[key]
+      return h('li', { class: code ? colourClass(code) : 'person-none' },
+        h('span', { class: 'swatch', 'aria-hidden': 'true' }),
+        t('memory.slider.share', { who: code ?? t('memory.slider.unattributed'), percent: formatNumber(Math.round(100 * units / total)) }))
+    }))
+}
+
+function renderState (target, state) {
+  const delegations = state.delegations
+  target.replaceChildren(
+    legend(state, delegations),
+    h('ol', { class: 'history-text' }, state.text.paragraphs.map((p) =>
+      h('li', { class: 'history-paragraph', 'data-kind': p.kind },
+        h('span', { class: 'paragraph-label' }, p.label || t(`kind.${p.kind}`)),
+        p.status !== 'open' ? h('span', { class: 'badge badge-status', 'data-status': p.status }, t(`status.${p.status}`)) : null,
+        h('p', { class: 'history-words', translate: 'no' }, authored(p, state.authorship, delegations))))))
+}
+
+export async function renderTimeSlider (container, room) {
+  const loaded = await loadInto(container, () => Promise.all([api.timeline(room.documentId), api.listRevisions(room.documentId)]))
+  if (loaded === null) return
+  const [ticks, revisions] = loaded
+  const moments = ticks.moments
+  if (moments.length === 0) return container.replaceChildren(h('p', {}, t('memory.slider.empty')))
+  const slider = h('input', {
+    type: 'range', id: 'time-slider', min: '1', max: String(ticks.last_seq), value: String(ticks.last_seq), step: '1'
+  })
+  const where = h('p', { class: 'slider-where', id: 'slider-where', 'aria-live': 'polite' })
+  const text = h('div', { class: 'history-state' })
+  let delegations = {}
+  let asked = 0
+  async function show (seq) {
+    const moment = moments.find((m) => m.seq === seq) ?? moments[moments.length - 1]
+    const ticket = ++asked
+    const state = await loadInto(text, () => api.documentAt(room.documentId, seq))
+    if (state === null || ticket !== asked) return
+    delegations = state.delegations
+    where.textContent = t('memory.slider.where', {
+      seq: formatNumber(seq), last: formatNumber(ticks.last_seq), at: formatMoment(moment.at), who: who(moment, delegations)
+    })
+    slider.setAttribute('aria-valuetext', where.textContent)
+    renderState(text, state)
+  }
+  let timer = null
+  slider.addEventListener('input', () => {
+    clearTimeout(timer)
+    timer = setTimeout(() => show(Number(slider.value)), 120)
+  })
+  const marks = h('ul', { class: 'revision-marks', 'aria-label': t('memory.slider.revisions') },
+    revisions.map((r) => {
+      const jump = h('button', { type: 'button', class: 'button-secondary' }, t('memory.slider.go_to', { name: revisionName(r.name) }))
+      jump.addEventListener('click', () => { slider.value = String(r.seq); show(r.seq) })
+      return h('li', {}, jump)
+    }))
+  container.replaceChildren(
+    h('p', { class: 'slider-hint' }, t('memory.slider.hint')),
+    h('label', { for: 'time-slider', class: 'slider-label' }, t('memory.slider.label')),
+    slider, where, revisions.length ? marks : null, text)
+  await show(ticks.last_seq)
+}

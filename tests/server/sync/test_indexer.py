@@ -1,0 +1,43 @@
+"""Authorship runs are kept at the checkpoints a room writes, off the commit path, and give the same
+authorship as a replay of the whole log."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from sqlalchemy import select
+
+from drafting.authorship import authorship
+from drafting.authorship_index import authorship_at
+from drafting.models import DocumentCheckpoint
+from server.sync.indexer import AuthorshipIndexer
+from tests.server.sync.doubles import PRINCIPAL, Recorder, client_edit, running_rooms
+
+
+def test_the_checkpoints_a_room_writes_get_their_authorship(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with running_rooms(tmp_path, checkpoint_every=4) as (store, rooms):
+            indexer = AuthorshipIndexer(store)
+            rooms.committer.checkpointed = indexer.checkpointed
+            room = await rooms.open(1)
+            peer = Recorder().peer()
+            for n in range(9):
+                room.receive_update(peer, client_edit(room.doc, f"Migración {n} 🌎 "))
+                await room.committed()
+            await indexer.idle()
+            with store.engine.connect() as connection:
+                rows = connection.execute(
+                    select(DocumentCheckpoint.seq, DocumentCheckpoint.authorship).where(
+                        DocumentCheckpoint.document_id == 1
+                    )
+                ).all()
+            assert rows and all(row.authorship is not None for row in rows)
+            last = store.last_seq(1)
+            assert authorship_at(store, 1, last) == authorship(store.log(1))
+            mine = [s for s in authorship_at(store, 1, last) if s.sender.user_id == PRINCIPAL.user_id]
+            assert sum(s.end - s.start for s in mine) == sum(
+                len(f"Migración {n} 🌎 ".encode("utf-16-le")) // 2 for n in range(9)
+            )
+
+    asyncio.run(scenario())
