@@ -11,12 +11,15 @@ from server.api import (
     comments,
     compilation,
     credentials,
+    delegations,
     documents,
+    negotiations,
     notices,
     openapi,
     paragraphs,
     positions,
     silence,
+    users,
 )
 from server.api.pipeline import Endpoint
 
@@ -31,6 +34,9 @@ ENDPOINTS: list[Endpoint] = [
     *positions.endpoints,
     *amendments.endpoints,
     *compilation.endpoints,
+    *negotiations.endpoints,
+    *delegations.endpoints,
+    *users.endpoints,
     openapi.openapi_document,
 ]
 

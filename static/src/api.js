@@ -19,10 +19,13 @@ export class ApiError extends Error {
 /** The network itself failed (offline, server down): no answer at all. */
 export class NetworkError extends Error {}
 
-async function request (method, path, body) {
+async function request (method, path, body, file) {
   const init = { method, headers: { Accept: 'application/json' }, credentials: 'same-origin' }
   if (method !== 'GET' && method !== 'HEAD' && formToken) init.headers['X-CSRF-Token'] = formToken
-  if (body !== undefined) {
+  if (file !== undefined) {
+    init.headers['Content-Type'] = file.type
+    init.body = file.data
+  } else if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json'
     init.body = JSON.stringify(body)
   }
@@ -106,6 +109,26 @@ export const incorporate = (id, versionId) => post(`${doc(id)}/position-versions
 // The compilation text and the consensus matrix.
 export const compilation = (id) => get(`${doc(id)}/compilation`)
 export const consensusMatrix = (id) => get(`${doc(id)}/consensus-matrix`)
+
+// The Secretariat's register: negotiations and their documents, delegations, users (admin: users).
+export const DOCX = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document'
+const negotiation = (id) => `/api/negotiations/${id}`
+export const listNegotiations = () => get('/api/negotiations')
+export const createNegotiation = (body) => post('/api/negotiations', body)
+export const admitDelegation = (id, delegation) => post(`${negotiation(id)}/participants`, { delegation })
+export const createDocument = (id, body) => post(`${negotiation(id)}/documents`, body)
+/** A .docx or .txt File as the body; its type from its name when the browser gives none. */
+export function importDocument (id, { title, kind }, file) {
+  const type = file.name.toLowerCase().endsWith('.docx') ? DOCX : 'text/plain'
+  const query = new URLSearchParams({ title, kind })
+  return request('POST', `${negotiation(id)}/documents/import?${query}`, undefined, { type, data: file })
+}
+export const listDelegations = () => get('/api/delegations')
+export const createDelegation = (body) => post('/api/delegations', body)
+export const editDelegation = (id, body) => request('PATCH', `/api/delegations/${id}`, body)
+export const listUsers = () => get('/api/users')
+export const createUser = (body) => post('/api/users', body)
+export const editUser = (id, body) => request('PATCH', `/api/users/${id}`, body)
 
 /** The demo users, or null when demo sign-in is off on this server (404). */
 export async function demoUsers () {

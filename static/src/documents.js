@@ -2,7 +2,7 @@
 import { h } from './dom.js'
 import { formatMoment, t } from './i18n.js'
 
-function documentItem (doc) {
+export function documentItem (doc) {
   return h('li', {},
     h('a', { class: 'document-link', href: `#/documents/${doc.id}` },
       h('span', { class: 'document-title', translate: 'no' }, doc.title),

@@ -11,6 +11,7 @@ from auth.policy import (
     Decision,
     Scope,
     authorize,
+    may_change_account,
     may_edit_text,
     may_read_document,
 )
@@ -176,3 +177,20 @@ def test_staff_actions_need_no_scope_and_staff_never_negotiate() -> None:
 def test_nobody_without_a_delegation_negotiates() -> None:
     for role in (Role.DELEGATE, Role.HEAD, Role.PPT, Role.OBSERVER):
         assert not authorize(principal(role, None), Action.READ, CHAIRED)
+
+
+def test_only_an_administrator_touches_the_admin_role() -> None:
+    staff = principal(Role.SECRETARIAT, None)
+    admin = principal(Role.ADMIN, None)
+    assert may_change_account(staff, 9, Role.DELEGATE, Role.HEAD, access=True)
+    assert not may_change_account(staff, 9, Role.DELEGATE, Role.ADMIN, access=True)
+    assert not may_change_account(staff, 9, Role.ADMIN, Role.DELEGATE, access=True)
+    assert not may_change_account(staff, 9, Role.ADMIN, Role.ADMIN, access=False)  # not even a new name
+    assert may_change_account(admin, 9, Role.DELEGATE, Role.ADMIN, access=True)
+
+
+def test_nobody_changes_their_own_access_but_may_rename_themselves() -> None:
+    admin = principal(Role.ADMIN, None)  # user 7
+    refused = may_change_account(admin, 7, Role.ADMIN, Role.SECRETARIAT, access=True)
+    assert not refused and "your own" in refused.rule
+    assert may_change_account(admin, 7, Role.ADMIN, Role.ADMIN, access=False)
