@@ -22,8 +22,9 @@ export function select (id, options, chosen = null, attrs = {}) {
     options.map(([value, text, name]) => h('option', { value, selected: value === chosen, translate: name ? 'no' : false }, text)))
 }
 
-/** `delegations` as select options, "Name (CODE)", each a proper name. */
-export const delegationOptions = (delegations) => delegations.map((d) => [d.code, `${d.name} (${d.code})`, true])
+/** `delegations` as select options, "Name (CODE)" (`codeFirst`: "CODE — Name", for narrow columns), proper names. */
+export const delegationOptions = (delegations, { codeFirst = false } = {}) =>
+  delegations.map((d) => [d.code, codeFirst ? `${d.code} — ${d.name}` : `${d.name} (${d.code})`, true])
 
 /** Runs `work`; says `done(result)` in `status` when it succeeds, or why it failed. Returns its result or null. */
 export async function run (status, work, done) {

@@ -64,7 +64,7 @@ function negotiationCard (negotiation, documents, delegations, context, redraw) 
   return h('li', { class: 'register-card', 'data-negotiation': negotiation.id },
     h('h3', { class: 'register-card-title', translate: 'no' }, negotiation.title),
     h('p', { class: 'hint' },
-      t('secretariat.negotiation.chair_label'), ': ', h('span', { translate: 'no' }, `${chair.name} (${chair.code})`), ' · ',
+      t('secretariat.negotiation.chair'), ' ', h('span', { translate: 'no' }, `${chair.name} (${chair.code})`), ' · ',
       plural('secretariat.negotiation.participants', negotiation.participants.length)),
     docs.length
       ? h('ul', { class: 'documents' }, docs.map(documentItem))

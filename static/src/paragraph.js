@@ -95,9 +95,9 @@ export class ParagraphView {
     const closed = info.locked === true || (info.status && info.status !== 'open')
     this.change.hidden = !(closed && by?.name)
     if (this.change.hidden) return this.change.replaceChildren()
-    const what = [info.status && info.status !== 'open' ? t(`status.${info.status}`) : null, info.locked ? t('paragraph.locked') : null]
+    // What changed the badges beside it say; this says who, when and why.
     this.change.replaceChildren(
-      t('paragraph.last_change', { what: what.filter(Boolean).join(', ') }), ' ',
+      t('paragraph.last_change'), ' ',
       h('span', { translate: 'no' }, by.delegation ? `${by.name} (${by.delegation})` : by.name),
       info.changed_at ? `, ${formatMoment(info.changed_at)}` : '',
       ...(info.reason ? [' — ', h('q', { translate: 'no' }, info.reason)] : []))

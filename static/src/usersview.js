@@ -12,7 +12,7 @@ const STAFF = new Set(['secretariat', 'admin'])
 // Only an administrator grants the admin role; an administrator's row shows it, read-only, to others.
 const roleOptions = (me, current = null) => ROLES.filter((role) => role !== 'admin' || me.role === 'admin' || role === current)
   .map((role) => [role, t(`role.${role}`)])
-const belongsTo = (delegations) => [['', t('secretariat.user.no_delegation')], ...delegationOptions(delegations)]
+const belongsTo = (delegations) => [['', t('secretariat.user.no_delegation')], ...delegationOptions(delegations, { codeFirst: true })]
 
 function row (user, me, delegations, status) {
   const id = (name) => `user-${user.id}-${name}`
@@ -25,6 +25,7 @@ function row (user, me, delegations, status) {
     { 'aria-labelledby': `column-delegation ${who}`, disabled: locked })
   const active = h('input', { type: 'checkbox', id: id('active'), checked: user.active, disabled: locked })
   const save = h('button', { type: 'button', class: 'button-quiet', id: id('save'), 'aria-labelledby': `${id('save')} ${who}` }, t('secretariat.save'))
+  const instead = own ? t('secretariat.user.yourself') : locked ? t('secretariat.user.admin_only') : null
   role.addEventListener('change', () => { if (STAFF.has(role.value)) delegation.value = '' })
   save.addEventListener('click', () => run(status, () => {
     const change = { role: role.value, active: active.checked }
@@ -35,7 +36,7 @@ function row (user, me, delegations, status) {
     h('th', { scope: 'row' }, h('span', { translate: 'no', id: who }, user.name), h('span', { class: 'register-email', translate: 'no' }, user.email)),
     h('td', {}, role), h('td', {}, delegation),
     h('td', {}, h('span', { class: 'check' }, active, h('label', { for: active.id }, t('secretariat.user.active')))),
-    h('td', {}, own ? h('span', { class: 'hint' }, t('secretariat.user.yourself')) : save))
+    h('td', {}, instead ? h('span', { class: 'hint' }, instead) : save))
 }
 
 function newUserForm (me, delegations, redraw) {

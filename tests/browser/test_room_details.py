@@ -61,7 +61,7 @@ def test_observers_see_comments_opened_live_and_who_locked_a_paragraph(people: P
     chair.get_by_role("button", name="Lock", exact=True).click()
     for page in (observer, chair):
         change = paragraph_section(page, "OP1").locator(".paragraph-change")
-        expect(change).to_contain_text("Locked: Lucía Hernández (PPT, Mexico) (MEX)", timeout=WAIT_MS)
+        expect(change).to_contain_text("Last change: Lucía Hernández (PPT, Mexico) (MEX)", timeout=WAIT_MS)
         expect(change.locator("q")).to_have_text("Consultas con las capitales")
     observer.reload()
     expect(paragraph_section(observer, "OP1").locator(".paragraph-change")).to_contain_text(

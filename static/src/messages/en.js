@@ -343,7 +343,9 @@ export default {
   'deadline.hour': 'Hour (0–23)',
   'deadline.minute': 'Minute',
   'deadline.invalid': 'This date or time does not exist. Check the day, the hour and the minute.',
-  'paragraph.last_change': '{what}:',
+  'paragraph.last_change': 'Last change:',
   'announce.observers_opened': 'The Presidency Pro Tempore opened comments to observers.',
-  'announce.observers_closed': 'The Presidency Pro Tempore closed comments to observers.'
+  'announce.observers_closed': 'The Presidency Pro Tempore closed comments to observers.',
+  'secretariat.negotiation.chair': 'Chair:',
+  'secretariat.user.admin_only': 'Only an administrator changes this account'
 }

@@ -278,7 +278,7 @@ export default {
   'secretariat.negotiations.none': 'Aún no hay negociaciones. Cree la primera más abajo.',
   'secretariat.negotiation.new': 'Nueva negociación',
   'secretariat.negotiation.title': 'Título de la reunión',
-  'secretariat.negotiation.chair_label': 'Presidencia (Presidencia Pro Tempore)',
+  'secretariat.negotiation.chair_label': 'Presidencia Pro Tempore (PPT)',
   'secretariat.negotiation.participants_label': 'Delegaciones participantes',
   'secretariat.negotiation.create': 'Crear negociación',
   'secretariat.negotiation.created': 'Negociación «{title}» creada.',
@@ -343,7 +343,9 @@ export default {
   'deadline.hour': 'Hora (0–23)',
   'deadline.minute': 'Minuto',
   'deadline.invalid': 'Esa fecha u hora no existe. Revise el día, la hora y los minutos.',
-  'paragraph.last_change': '{what}:',
+  'paragraph.last_change': 'Último cambio:',
   'announce.observers_opened': 'La Presidencia Pro Tempore abrió los comentarios a los observadores.',
-  'announce.observers_closed': 'La Presidencia Pro Tempore cerró los comentarios a los observadores.'
+  'announce.observers_closed': 'La Presidencia Pro Tempore cerró los comentarios a los observadores.',
+  'secretariat.negotiation.chair': 'Presidencia Pro Tempore:',
+  'secretariat.user.admin_only': 'Solo la administración cambia esta cuenta'
 }
