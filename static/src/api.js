@@ -74,6 +74,10 @@ export const startSilence = (id, deadline) => post(`${doc(id)}/silence`, deadlin
 export const cancelSilence = (id, reason) => request('DELETE', `${doc(id)}/silence`, reason ? { reason } : {})
 export const breakSilence = (id, paragraphs, reason) => post(`${doc(id)}/silence/break`, { paragraphs, reason })
 export const adopt = (id) => post(`${doc(id)}/adopt`)
+// The structure of the text (the PPT): insert after a paragraph, move after another (null: first), delete.
+export const insertParagraph = (id, paragraph) => post(`${doc(id)}/paragraphs`, paragraph)
+export const moveParagraph = (id, paragraphId, after) => post(`${para(id, paragraphId)}/move`, after ? { after } : {})
+export const deleteParagraph = (id, paragraphId) => request('DELETE', para(id, paragraphId))
 
 /** The latest silence procedure, or null when the document was never under silence (404). */
 export async function showSilence (id) {

@@ -67,3 +67,33 @@ def test_observers_see_comments_opened_live_and_who_locked_a_paragraph(people: P
     expect(paragraph_section(observer, "OP1").locator(".paragraph-change")).to_contain_text(
         "Consultas con las capitales", timeout=WAIT_MS
     )
+
+
+def test_the_chair_inserts_moves_and_deletes_a_paragraph_and_everyone_sees_it(people: People) -> None:
+    chair = people.enter("ppt")
+    delegate = people.enter("delegate.gtm")
+    select_paragraph(chair, "OP2")
+    chair.get_by_text("Structure: insert, move, delete").click()  # folded until opened; stays open
+    chair.get_by_label("Kind of the new paragraph").select_option("operative")
+    chair.get_by_label("Its text (it can be written afterwards)").fill(
+        "Encargan a la Secretaría Técnica un informe 🌎."
+    )
+    chair.get_by_role("button", name="Insert after OP2").click()
+    for page in (chair, delegate):
+        expect(paragraph_section(page, "OP2bis")).to_contain_text("un informe 🌎.", timeout=WAIT_MS)
+    labels = delegate.locator('.paragraph[data-kind="operative"] .paragraph-label')
+    expect(labels.nth(2)).to_have_text("OP2bis")
+
+    select_paragraph(chair, "OP2bis")
+    chair.get_by_label("Move OP2bis").select_option(label="After OP3")
+    chair.get_by_role("button", name="Move", exact=True).click()
+    expect(labels.nth(3)).to_have_text("OP2bis", timeout=WAIT_MS)
+
+    chair.get_by_role("button", name="Delete OP2bis…").click()
+    chair.get_by_role("button", name="Delete the paragraph").click()
+    for page in (chair, delegate):
+        expect(paragraph_section(page, "OP2bis")).to_have_count(0, timeout=WAIT_MS)
+    expect(delegate.locator(".announcement").first).not_to_contain_text(
+        "OP2bis deleted"
+    )  # said to the chair only
+    expect(chair.locator(".announcement").first).to_have_text("OP2bis deleted.")

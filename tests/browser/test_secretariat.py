@@ -110,6 +110,8 @@ def test_another_role_sees_no_administration_and_the_routes_refuse_it(
 ) -> None:
     page = people.enter("head.gtm", open_document=False)
     expect(page.locator("#nav-secretariat")).to_be_hidden()
+    # Everyone's list of documents names each negotiation's chair.
+    expect(page.locator(".negotiation-chair")).to_have_text("Chair (Presidency Pro Tempore): Mexico (MEX)")
     page.goto(f"{live_server.url}/#/secretariat/users")
     expect(page.locator("#documents-view")).to_be_visible(timeout=WAIT_MS)
     expect(page.locator("#secretariat-view")).to_be_hidden()

@@ -347,5 +347,25 @@ export default {
   'announce.observers_opened': 'The Presidency Pro Tempore opened comments to observers.',
   'announce.observers_closed': 'The Presidency Pro Tempore closed comments to observers.',
   'secretariat.negotiation.chair': 'Chair:',
-  'secretariat.user.admin_only': 'Only an administrator changes this account'
+  'secretariat.user.admin_only': 'Only an administrator changes this account',
+  'documents.chair': 'Chair (Presidency Pro Tempore):',
+
+  'structure.heading': 'Structure: insert, move, delete',
+  'structure.kind': 'Kind of the new paragraph',
+  'structure.text': 'Its text (it can be written afterwards)',
+  'structure.insert': 'Insert after {label}',
+  'structure.inserted': '{label} inserted.',
+  'structure.move_label': 'Move {label}',
+  'structure.at_start': 'To the beginning',
+  'structure.after': 'After {label}',
+  'structure.move': 'Move',
+  'structure.moved': '{label} moved.',
+  'structure.delete': 'Delete {label}…',
+  'structure.delete_title': 'Delete {label}?',
+  'structure.delete_warning': 'The paragraph leaves the text for everyone. Its history stays in the record.',
+  'structure.delete_confirm': 'Delete the paragraph',
+  'structure.deleted': '{label} deleted.',
+  'announce.inserted': '{by} inserted {label}.',
+  'announce.moved': '{by} moved {label}.',
+  'announce.deleted': '{by} deleted {label}.'
 }

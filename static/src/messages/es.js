@@ -347,5 +347,25 @@ export default {
   'announce.observers_opened': 'La Presidencia Pro Tempore abrió los comentarios a los observadores.',
   'announce.observers_closed': 'La Presidencia Pro Tempore cerró los comentarios a los observadores.',
   'secretariat.negotiation.chair': 'Presidencia Pro Tempore:',
-  'secretariat.user.admin_only': 'Solo la administración cambia esta cuenta'
+  'secretariat.user.admin_only': 'Solo la administración cambia esta cuenta',
+  'documents.chair': 'Presidencia Pro Tempore:',
+
+  'structure.heading': 'Estructura: insertar, mover, suprimir',
+  'structure.kind': 'Tipo del nuevo párrafo',
+  'structure.text': 'Su texto (se puede redactar después)',
+  'structure.insert': 'Insertar después de {label}',
+  'structure.inserted': '{label} insertado.',
+  'structure.move_label': 'Mover {label}',
+  'structure.at_start': 'Al principio',
+  'structure.after': 'Después de {label}',
+  'structure.move': 'Mover',
+  'structure.moved': '{label} movido.',
+  'structure.delete': 'Suprimir {label}…',
+  'structure.delete_title': '¿Suprimir {label}?',
+  'structure.delete_warning': 'El párrafo sale del texto para todos. Su historia queda en el registro.',
+  'structure.delete_confirm': 'Suprimir el párrafo',
+  'structure.deleted': '{label} suprimido.',
+  'announce.inserted': '{by} insertó {label}.',
+  'announce.moved': '{by} movió {label}.',
+  'announce.deleted': '{by} suprimió {label}.'
 }
