@@ -20,6 +20,7 @@ from auth.endings import Credential, CredentialKind, Ending, EndReason, Standing
 from auth.principal import Principal
 from auth.tables import ScriptToken
 from auth.tables import Session as BrowserSession
+from drafting import audit
 from drafting.clock import utcnow
 from drafting.models import User
 
@@ -137,6 +138,7 @@ def open_session(
         )
     )
     session.flush()
+    audit.record(session, user.id, "signed_in", f"user/{user.id}", f"via {signed_in_via or 'a session'}")
     return secret
 
 

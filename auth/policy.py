@@ -35,6 +35,7 @@ class Action(StrEnum):
     MANAGE_DELEGATIONS = "manage_delegations"
     MANAGE_USERS = "manage_users"
     CREATE_REVISION = "create_revision"
+    TRANSLATE = "translate"  # edit, correct and confirm the language versions
     EXPORT = "export"
     MANAGE_IDENTITY = "manage_identity"  # identity providers, configuration
     # Anyone signed in, about themselves and what they take part in.
@@ -72,6 +73,7 @@ STAFF_ACTIONS: dict[Action, frozenset[Role]] = {
     Action.MANAGE_DELEGATIONS: frozenset({Role.SECRETARIAT}),
     Action.MANAGE_USERS: frozenset({Role.SECRETARIAT, Role.ADMIN}),
     Action.CREATE_REVISION: frozenset({Role.SECRETARIAT}),
+    Action.TRANSLATE: frozenset({Role.SECRETARIAT}),
     Action.EXPORT: frozenset({Role.SECRETARIAT}) | NEGOTIATORS | {Role.OBSERVER},
     Action.MANAGE_IDENTITY: frozenset({Role.ADMIN}),
 }

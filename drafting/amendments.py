@@ -18,7 +18,7 @@ from diff_match_patch import diff_match_patch
 from pycrdt import Doc, Text
 from sqlalchemy.orm import Session
 
-from drafting import positions
+from drafting import audit, positions
 from drafting.compensate import restore_content
 from drafting.consensus.info import document_status
 from drafting.consensus.rules import ParagraphState, TextChange, check_text_change
@@ -151,6 +151,7 @@ class Plan:
     base: str
     proposed: str
     delegation: str
+    delegation_id: int
 
 
 CHANGE_OF: dict[AmendmentKind, TextChange] = {
@@ -182,6 +183,7 @@ def incorporable(session: Session, document_id: int, version_id: int) -> Plan:
         version.base_text,
         version.proposed_text or "",
         version.position.delegation.code,
+        version.position.delegation_id,
     )
 
 
@@ -225,6 +227,13 @@ def record_incorporation(
         )
     )
     session.flush()
+    audit.record(
+        session,
+        by.id,
+        "amendment_incorporated",
+        f"document/{version.position.document_id}/paragraph/{plan.paragraph_id}",
+        f"{plan.kind.value} by {plan.delegation} (position version {plan.version_id})",
+    )
     return positions.version_json(version, positions.incorporation_of(session, version))
 
 

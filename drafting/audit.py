@@ -19,14 +19,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, event, insert, select, update
+from sqlalchemy import Connection, event, insert, inspect, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, UOWTransaction
 
 from drafting.chain import Break, genesis, link, missing, moment
 from drafting.clock import utcnow
 from drafting.errors import Conflict, InvalidInput
-from drafting.models import AuditEntry, AuditHead, Document
+from drafting.models import AuditEntry, AuditHead, Document, User
 
 INSTALLATION = "installation"
 ACTION_LIMIT = 80
@@ -113,6 +113,24 @@ def _chain(_mapper: Any, connection: Connection, entry: AuditEntry) -> None:
     entry.previous = last_hash
     entry.hash = entry_hash(entry)
     connection.execute(update(AuditHead).where(AuditHead.chain == chain).values(last_hash=entry.hash))
+
+
+def role_detail(user: User) -> str:
+    delegation = user.delegation.code if user.delegation is not None else None
+    return f"{user.email}: {user.role.value}" + (f" of {delegation}" if delegation else "")
+
+
+@event.listens_for(Session, "before_flush")
+def _role_changes(session: Session, _flush: UOWTransaction, _instances: Any) -> None:
+    """A change of a user's role or delegation, whoever makes it, is recorded in the same transaction."""
+    for user in [row for row in session.dirty if isinstance(row, User)]:
+        state = inspect(user)
+        changed = [state.attrs[name].history for name in ("role", "delegation_id", "delegation")]
+        if any(history.has_changes() for history in changed):
+            actor_id = session.info.get("actor_id")
+            entry = AuditEntry(actor_id=actor_id, action="role_changed", subject=f"user/{user.id}")
+            entry.detail = role_detail(user)
+            session.add(entry)
 
 
 @event.listens_for(AuditEntry, "before_update")

@@ -24,7 +24,7 @@ from drafting.layout_contract import (
     hostile_items,
     is_paragraph_id,
 )
-from drafting.shadow import Shadow, Touches
+from drafting.shadow import Shadow, Touches, Version
 from drafting.update_items import Content, delete_set_update, only_characters, read_items
 from drafting.updates import EMPTY_UPDATE
 
@@ -41,6 +41,8 @@ class Breaches:
     bad_order: bool = False  # `order` given entries that are not paragraph ids
     long_order: bool = False
     read_items: bool = False  # the update's own items must be read for what no observer shows
+    translations_long: set[Version] = field(default_factory=set)  # translations over the limit
+    translations_embedded: set[Version] = field(default_factory=set)
 
     def __bool__(self) -> bool:
         return bool(
@@ -52,6 +54,8 @@ class Breaches:
             or self.bad_order
             or self.long_order
             or self.read_items
+            or self.translations_long
+            or self.translations_embedded
         )
 
 
@@ -88,6 +92,10 @@ class BreachFinder:
                 text = shadow.text(paragraph_id)
                 if text is not None and has_embeds(text):
                     breaches.embedded.add(paragraph_id)
+            for version in touches.translated:
+                translation = shadow.translation(version)
+                if translation is not None and has_embeds(translation):
+                    breaches.translations_embedded.add(version)
         added = False
         for paragraph_id, action in touches.keys.items():
             if action == "delete":
@@ -106,6 +114,7 @@ class BreachFinder:
                 breaches.embedded.add(paragraph_id)
         breaches.too_many = added and len(shadow.paragraphs) > limits.max_paragraphs
         breaches.long |= shadow.over_limit(touches.long - touches.keys.keys())
+        breaches.translations_long = shadow.translations_over_limit(touches.translated_long)
         if touches.order:
             # An id of a paragraph the update adds under a bad id is refused with the paragraph.
             breaches.bad_order = not all(

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from drafting import audit
 from drafting.clock import utcnow
 from drafting.errors import AlreadyExists, InvalidInput, NotFound
 from drafting.kinds import DelegationKind, DocumentKind, DocumentStatus, ParagraphKind, Role, UpdateOrigin
+from drafting.languages import Languages, fill_version, write_languages
 from drafting.layout import new_draft, write_document
 from drafting.models import Delegation, Document, DocumentUpdate, Negotiation, User
 from drafting.senders import Sender
@@ -144,6 +146,8 @@ def add_user(session: Session, email: str, name: str, role: Role, delegation: st
     user = User(email=email, name=name.strip(), role=role, delegation=member_of)
     session.add(user)
     session.flush()
+    actor = session.info.get("actor_id")  # who adds them, when known (the REST pipeline says)
+    audit.record(session, actor, "user_added", f"user/{user.id}", audit.role_detail(user))
     return user
 
 
@@ -234,8 +238,13 @@ def create_document(
     paragraphs: Sequence[tuple[ParagraphKind, str]] = (),
     *,
     created_by: int | None = None,
+    languages: Languages | None = None,
+    versions: Mapping[str, Sequence[str]] | None = None,
 ) -> Document:
-    """Register a document and store its first state (update 1 of its log, sent by `created_by`)."""
+    """Register a document and store its first state (update 1 of its log, sent by `created_by`).
+
+    With `languages`, its paragraphs are written in the source language and every other one is a language
+    version; `versions` may give a version's texts, paragraph by paragraph, confirmed as they are."""
     if not title.strip():
         raise InvalidInput("a document needs a title")
     negotiation = negotiation_by_id(session, negotiation_id)
@@ -243,7 +252,12 @@ def create_document(
     session.add(document)
     session.flush()
     doc = new_draft()
-    write_document(doc, title=document.title, kind=kind, status=document.status, paragraphs=paragraphs)
+    ids = write_document(doc, title=document.title, kind=kind, status=document.status, paragraphs=paragraphs)
+    if languages is not None:
+        with doc.transaction(origin="server"):
+            write_languages(doc, languages)
+            for language, texts in (versions or {}).items():
+                fill_version(doc, language, ids, texts)
     first = LoggedUpdate(
         document.id, 1, doc.get_update(), utcnow(), Sender.server(UpdateOrigin.IMPORT, created_by)
     )

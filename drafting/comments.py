@@ -16,6 +16,7 @@ from pycrdt import Assoc, Doc, StickyIndex, Text
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from drafting import audit
 from drafting.clock import utcnow
 from drafting.deliberation_models import Comment, CommentEdit, CommentSettings
 from drafting.errors import Conflict, InvalidInput, NotFound, NotPermitted
@@ -46,6 +47,13 @@ def set_observers_may_comment(session: Session, document_id: int, allowed: bool,
     settings.changed_at = utcnow()
     settings.changed_by_id = by.id
     session.flush()
+    audit.record(
+        session,
+        by.id,
+        "comments_observers_" + ("opened" if allowed else "closed"),
+        f"document/{document_id}",
+        "observers may comment" if allowed else "observers may not comment",
+    )
 
 
 # -- writing ----------------------------------------------------------------------------------------
@@ -79,6 +87,7 @@ def add_comment(
         comment.span_start, comment.span_end, comment.quote = _anchor(text, *span)
     session.add(comment)
     session.flush()
+    _audited(session, comment, "comment_added", f"a thread ({visibility.value})")
     return comment
 
 
@@ -102,6 +111,7 @@ def reply(session: Session, document_id: int, thread_id: int, author: User, body
     )
     session.add(answer)
     session.flush()
+    _audited(session, answer, "comment_replied", f"a reply to comment {thread.id}")
     return answer
 
 
@@ -119,6 +129,7 @@ def edit(session: Session, document_id: int, comment_id: int, editor: User, body
     comment.body = body
     comment.edited_at = now
     session.flush()
+    _audited(session, comment, "comment_edited", "its text changed; the former text is kept")
     return comment
 
 
@@ -139,7 +150,16 @@ def resolve(
     thread.resolved_at = utcnow() if resolved else None
     thread.resolved_by_id = by.id if resolved else None
     session.flush()
+    _audited(session, thread, "comment_resolved" if resolved else "comment_reopened", "", actor_id=by.id)
     return thread
+
+
+def _audited(
+    session: Session, comment: Comment, action: str, detail: str, *, actor_id: int | None = None
+) -> None:
+    """The audit trail's entry of a comment act (who, which comment; not its words, which stay with it)."""
+    subject = f"document/{comment.document_id}/paragraph/{comment.paragraph_id}/comment/{comment.id}"
+    audit.record(session, actor_id or comment.author_id, action, subject, detail)
 
 
 # -- reading ----------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from drafting.catalogue import add_delegation, add_user, create_document, create_negotiation
 from drafting.importing import paragraphs_from_text
 from drafting.kinds import DelegationKind, DocumentKind, Role
+from drafting.languages import Languages
 from drafting.models import Delegation, Document, Negotiation, User
 
 TEXTS = Path(__file__).with_name("demo_texts")
@@ -54,6 +55,9 @@ DOCUMENTS = [
     (DocumentKind.DECLARATION, "Declaration of the XX Vice-Ministerial Meeting", "declaration.txt"),
     (DocumentKind.PLAN_OF_ACTION, "Plan of Action 2016", "plan_of_action.txt"),
 ]
+# The Declaration is negotiated in English with its Spanish version kept in step (confirmed as loaded);
+# the Plan of Action has one text.
+VERSIONS = {"declaration.txt": {"es": "declaration.es.txt"}}
 
 
 def load_demo(session: Session) -> Negotiation:
@@ -72,5 +76,19 @@ def load_demo(session: Session) -> Negotiation:
     for document_kind, title, filename in DOCUMENTS:
         if title not in titles:
             text = (TEXTS / filename).read_text(encoding="utf-8")
-            create_document(session, negotiation.id, document_kind, title, paragraphs_from_text(text))
+            versions = {
+                language: [
+                    block for _, block in paragraphs_from_text((TEXTS / name).read_text(encoding="utf-8"))
+                ]
+                for language, name in VERSIONS.get(filename, {}).items()
+            }
+            create_document(
+                session,
+                negotiation.id,
+                document_kind,
+                title,
+                paragraphs_from_text(text),
+                languages=Languages("en", tuple(versions)) if versions else None,
+                versions=versions,
+            )
     return negotiation

@@ -33,6 +33,7 @@ from drafting.compensate import (
     restore_order,
     restore_text,
 )
+from drafting.languages import translations as translations_of
 from drafting.layout import bind
 from drafting.layout_contract import (
     LayoutLimits,
@@ -45,7 +46,7 @@ from drafting.layout_contract import (
     too_long_refused,
     too_many_refused,
 )
-from drafting.shadow import ABSENT, Shadow, Touches, plain_value
+from drafting.shadow import ABSENT, Shadow, Touches, Version, plain_value
 from drafting.update_items import only_characters
 from drafting.updates import EMPTY_UPDATE
 
@@ -54,6 +55,11 @@ GUARD_ORIGIN = "guard"
 INFO_REFUSED = "labels, statuses and locks (info) are written only by the server"
 RESTRUCTURE_REFUSED = "your role may not add, remove or reorder paragraphs"
 EDIT_REFUSED = "your role may not edit the text"
+TRANSLATE_REFUSED = "only the Technical Secretariat edits the language versions"
+VERSION_KEYS_REFUSED = (
+    "a language version holds the source's paragraphs, added and removed by the server: your change to "
+    "its keys was undone"
+)
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,7 @@ class Rights:
 
     edit_text: bool
     restructure: bool  # insert, move and delete paragraphs: `order` and the keys of `paragraphs`
+    translate: bool = False  # edit the language versions' texts (the Secretariat), where not locked
 
 
 @dataclass(frozen=True)
@@ -69,6 +76,7 @@ class Verdict:
     """Why parts of an update were refused; empty when all of it was accepted."""
 
     refused: tuple[str, ...] = ()
+    texts: frozenset[str] = frozenset()  # the paragraphs whose source text the update changed
 
     @property
     def accepted(self) -> bool:
@@ -83,6 +91,7 @@ class _Before:  # the document's state, before the update, of what the update to
     texts: dict[str, list[Chunk] | None]
     info: dict[str, object]
     order: list[object] | None
+    translations: dict[Version, list[Chunk] | None]
 
 
 def apply_guarded(
@@ -126,13 +135,13 @@ class Guard:
         touches = shadow.touches
         if self._is_typing(touches, update, rights):
             shadow.apply_mirrored(update)
-            return ACCEPTED
+            return Verdict(texts=frozenset(touches.texts)) if touches.texts else ACCEPTED
         shadow.observe_new_roots()
         breaches = self._finder.breaches(touches, update)
         if not breaches and (not touches or not self._needs_check(touches, rights)):
             # Allowed, and within the contract. The touches stay: the shadow's caches follow them.
             shadow.apply_mirrored(update)
-            return ACCEPTED
+            return Verdict(texts=frozenset(touches.texts))
         removal = self._finder.removal(update, touches) if breaches.read_items else None
         touches = shadow.take_touches()
         with self.doc.transaction(origin=GUARD_ORIGIN):
@@ -145,17 +154,21 @@ class Guard:
                 refused.extend(removal.reasons)
             refused.extend(self._compensate(touches, breaches, before, rights))
         shadow.settle(touches)
-        return Verdict(tuple(dict.fromkeys(refused)))
+        return Verdict(tuple(dict.fromkeys(refused)), frozenset(touches.texts))
 
     def _is_typing(self, touches: Touches, update: bytes, rights: Rights) -> bool:
         """Characters typed or deleted where the sender may, within the limits: the common case."""
-        if touches.unusual or touches.long:
+        if touches.unusual or touches.long or touches.translated_long:
             return False
         texts = touches.texts
-        if not texts:
+        if not texts and not touches.translated:
             return update == EMPTY_UPDATE
         shadow = self._shadow
-        if not rights.edit_text or shadow.frozen is not None or not texts.isdisjoint(shadow.locked):
+        if texts and (
+            not rights.edit_text or shadow.frozen is not None or not texts.isdisjoint(shadow.locked)
+        ):
+            return False
+        if not all(self._may_translate(paragraph_id, rights) for _, paragraph_id in touches.translated):
             return False
         return only_characters(update)
 
@@ -169,6 +182,10 @@ class Guard:
             return True
         if touches.order and (not rights.restructure or shadow.frozen or shadow.locked):
             return True
+        if touches.version_keys or touches.translated_long:
+            return True
+        if not all(self._may_translate(paragraph_id, rights) for _, paragraph_id in touches.translated):
+            return True
         for paragraph_id, action in touches.keys.items():
             if action == "add":
                 allowed = rights.restructure and not shadow.frozen
@@ -179,6 +196,11 @@ class Guard:
             if not allowed:
                 return True
         return False
+
+    def _may_translate(self, paragraph_id: str, rights: Rights) -> bool:
+        """A locked paragraph's translation changes only by the Secretariat's audited correction (REST)."""
+        shadow = self._shadow
+        return rights.translate and shadow.frozen is None and paragraph_id not in shadow.locked
 
     def _protected(self, paragraph_id: str, rights: Rights) -> bool:
         shadow = self._shadow
@@ -196,7 +218,13 @@ class Guard:
             texts[paragraph_id] = read_chunks(value) if isinstance(value, Text) else None
         info = {key: plain_value(self._info.get(key, ABSENT)) for key in touches.info}
         order = list(self._order) if touches.order else None
-        return _Before(texts, info, order)
+        translations: dict[Version, list[Chunk] | None] = {}
+        kept = {version for version, action in touches.version_keys.items() if action != "add"}
+        refused = {version for version in touches.translated if not self._may_translate(version[1], rights)}
+        for version in kept | refused | breaches.translations_long:
+            value = translations_of(self.doc, version[0]).get(version[1])
+            translations[version] = read_chunks(value) if isinstance(value, Text) else None
+        return _Before(texts, info, order, translations)
 
     def _compensate(self, touches: Touches, breaches: Breaches, before: _Before, rights: Rights) -> list[str]:
         refused: list[str] = []
@@ -232,6 +260,40 @@ class Guard:
             self._restore_info(key, value)
         if before.order is not None:
             refused.extend(self._compensate_order(before.order, removed, breaches, rights))
+        refused.extend(self._compensate_translations(touches, breaches, before, rights))
+        return refused
+
+    def _compensate_translations(
+        self, touches: Touches, breaches: Breaches, before: _Before, rights: Rights
+    ) -> list[str]:
+        refused: list[str] = []
+        for (language, paragraph_id), _action in touches.version_keys.items():
+            refused.append(VERSION_KEYS_REFUSED)
+            version = translations_of(self.doc, language)
+            chunks = before.translations.get((language, paragraph_id))
+            if chunks is not None:
+                recreate_text(version, paragraph_id, chunks)
+            elif paragraph_id in version:
+                del version[paragraph_id]
+        edited = touches.translated | breaches.translations_long | breaches.translations_embedded
+        for language, paragraph_id in edited - touches.version_keys.keys():
+            text = translations_of(self.doc, language).get(paragraph_id)
+            if not isinstance(text, Text):
+                continue
+            chunks = before.translations.get((language, paragraph_id))
+            if not self._may_translate(paragraph_id, rights):
+                restored = chunks is not None and restore_text(text, chunks)
+                if restored or (language, paragraph_id) in breaches.translations_embedded:
+                    refused.append(self._translation_refusal(paragraph_id, rights))
+                continue
+            if (language, paragraph_id) in breaches.translations_long and chunks is not None:
+                after = chunks_length(read_chunks(text))
+                if after > self.limits.max_paragraph_chars and after > chunks_length(chunks):
+                    restore_text(text, chunks)
+                    refused.append(too_long_refused(f"{self._label(paragraph_id)} ({language})", self.limits))
+            if (language, paragraph_id) in breaches.translations_embedded:
+                remove_embeds(text)
+                refused.append(embed_refused())
         return refused
 
     def _refuse_addition(self, paragraph_id: str, breaches: Breaches, rights: Rights) -> str | None:
@@ -328,6 +390,14 @@ class Guard:
         if paragraph_id in self._shadow.locked:
             return f"{self._describe(paragraph_id)}: its text cannot change"
         return EDIT_REFUSED
+
+    def _translation_refusal(self, paragraph_id: str, rights: Rights) -> str:
+        if self._shadow.frozen is not None or paragraph_id in self._shadow.locked:
+            reason = self._text_refusal(paragraph_id, rights)
+            return reason + (
+                " (the Secretariat corrects a locked translation on the record)" if rights.translate else ""
+            )
+        return TRANSLATE_REFUSED
 
     def _structure_refusal(self) -> str:
         frozen = self._shadow.frozen

@@ -90,6 +90,6 @@ class UpdateOrigin(StrEnum):
     COMPENSATION = "compensation"  # the server putting back what a sender may not change, on its own
     IMPORT = "import"  # a document's text as it was imported or created
     RESTORE = "restore"  # a paragraph or revision restored as a new change
-    LABELS = "labels"  # derived labels: a new paragraph's OP7bis, the renumbering at a revision
+    LABELS = "labels"  # derived layout: a new paragraph's OP7bis, renumbering, language versions in step
     CONSENSUS = "consensus"  # statuses, locks, silence and adoption written into `info`
     STRUCTURE = "structure"  # a paragraph inserted, moved or deleted by the server

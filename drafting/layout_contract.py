@@ -18,6 +18,7 @@ from enum import Enum
 from typing import Any
 
 from drafting.importing import MAX_PARAGRAPH_CHARS
+from drafting.languages import language_of_root
 from drafting.layout import DOCUMENT_KEY
 from drafting.update_items import Content, Id, Item, TypeRef, format_size
 
@@ -52,8 +53,8 @@ class Root:
     client_written: bool = True
 
 
-# The public layout. A new root (issue 11: language versions, a Y.Map of Y.Maps of Y.Texts) is one
-# more row; a client that does not know it keeps working with these.
+# The public layout; a client that knows only these keeps working. Language versions add one root per
+# language (`translations.es`, see `root_named`).
 ROOTS: dict[str, Root] = {
     root.name: root
     for root in (
@@ -71,6 +72,18 @@ ROOTS: dict[str, Root] = {
 
 # The roots the guard's shadow observes (drafting.shadow): it tells what is wrong there itself.
 OBSERVED_ROOTS = frozenset({"order", "paragraphs", "info"})
+
+# A language version (drafting.languages): paragraph id → Y.Text, keys written by the server only.
+TRANSLATION = Root("translations.*", Entries.KEYED, frozenset({TypeRef.TEXT}), "paragraph id → Y.Text")
+
+
+def root_named(name: str) -> Root | None:
+    """The layout's root of that name: one of ROOTS, a language version, or None."""
+    return ROOTS.get(name) or (TRANSLATION if language_of_root(name) is not None else None)
+
+
+def is_observed(name: str) -> bool:
+    return name in OBSERVED_ROOTS or language_of_root(name) is not None
 
 
 def client_keyed_values() -> frozenset[TypeRef | None]:
@@ -105,8 +118,8 @@ ID_SHAPE = "'p' and 12 lowercase hexadecimal digits, like p3f9a0c12b7de"
 
 def unknown_root_refused() -> str:
     return (
-        "a draft holds only order, paragraphs and info: what you wrote elsewhere was removed "
-        "(keep notes in comments)"
+        "a draft holds only order, paragraphs, info and its language versions (translations.LANG): what "
+        "you wrote elsewhere was removed (keep notes in comments)"
     )
 
 
@@ -240,7 +253,7 @@ def hostile_items(items: Sequence[Item], foreign: IdRanges, limits: LayoutLimits
             # A keyed value no client may write: under `paragraphs` or in `info` (the guard's observers
             # see those and say so), as an attribute of a Y.Text, or under a root without observers.
             where = places.where(item)
-            root = ROOTS.get(where) if isinstance(where, str) and where not in OBSERVED_ROOTS else None
+            root = root_named(where) if isinstance(where, str) and not is_observed(where) else None
             reason = wrong_value_refused(root) if root is not None else ""
         elif item.content == Content.FORMAT and item.size > limits.max_formatting_chars:
             reason = formatting_refused(limits)
@@ -305,7 +318,7 @@ class _Places:
         if where is _Unplaced.UNKNOWN:
             return None
         if isinstance(where, str):
-            root = ROOTS.get(where)
+            root = root_named(where)
             if root is None:
                 return unknown_root_refused()
             if item.keyed != (root.entries is Entries.KEYED) or item.content == Content.FORMAT:

@@ -14,6 +14,7 @@ from pycrdt import Doc
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from drafting import audit
 from drafting.clock import utcnow
 from drafting.consensus.info import document_status
 from drafting.consensus.rules import check_new_position
@@ -111,6 +112,7 @@ def save_draft(
     position.draft_by_id = member.id
     position.draft_at = utcnow()
     session.flush()
+    _audited(session, position, member.id, "position_drafted", f"draft: {checked.stance.value}")
     return position
 
 
@@ -157,6 +159,9 @@ def submit(
     session.add(version)
     _clear_draft(position)
     session.flush()
+    _audited(
+        session, position, head.id, "position_submitted", f"version {version.number}: {checked.stance.value}"
+    )
     return version
 
 
@@ -185,7 +190,14 @@ def withdraw(
     )
     session.add(version)
     session.flush()
+    _audited(session, position, head.id, "position_withdrawn", f"version {version.number}: withdrawn")
     return version
+
+
+def _audited(session: Session, position: Position, actor_id: int, action: str, detail: str) -> None:
+    delegation = position.delegation.code if position.delegation is not None else position.delegation_id
+    subject = f"document/{position.document_id}/paragraph/{position.paragraph_id}/position/{delegation}"
+    audit.record(session, actor_id, action, subject, detail)
 
 
 def _next_number(position: Position, revises: int) -> int:

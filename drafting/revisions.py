@@ -19,6 +19,7 @@ from pycrdt import Doc, Map
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from drafting import audit
 from drafting.chain import Break, genesis, link, missing, moment, sha256_hex
 from drafting.errors import Conflict, InvalidInput, MalformedUpdate, NotFound
 from drafting.labels import number
@@ -139,6 +140,13 @@ def make_revision(
     revision.sha256 = revision_hash(revision)
     session.add(revision)
     session.flush()
+    audit.record(
+        session,
+        made_by,
+        "revision_made",
+        f"document/{document_id}/revision/{next_number}",
+        f"{name} at update {seq}; SHA-256 {revision.sha256}",
+    )
     return revision
 
 

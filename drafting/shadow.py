@@ -10,22 +10,28 @@ Observers only record; nothing is applied from inside them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from pycrdt import Array, ArrayEvent, Doc, Map, Subscription, Text, TransactionEvent
 
 from drafting.consensus.rules import FROZEN_TEXT
 from drafting.errors import MalformedUpdate
+from drafting.languages import language_of_root
+from drafting.languages import root_name as language_root
 from drafting.layout import DOCUMENT_KEY, bind
-from drafting.layout_contract import ROOTS, LayoutLimits
+from drafting.layout_contract import LayoutLimits, root_named
 from drafting.updates import EMPTY_UPDATE, apply_checked
 
 # Document statuses that lock the whole text, and how a refusal names them: the consensus rule's own.
 FROZEN: dict[str, str] = {str(status): words for status, words in FROZEN_TEXT.items()}
 
 ABSENT = object()
+
+K = TypeVar("K")
+Version = tuple[str, str]  # (language, paragraph id): one paragraph's text in one language version
 
 
 @dataclass
@@ -45,9 +51,14 @@ class Touches:
     info: set[str] = field(default_factory=set)
     roots: set[str] = field(default_factory=set)  # root types outside the layout that changed
     hidden: bool = False  # a change that shows a reader nothing
+    # Language versions: (language, paragraph id) of the translations whose text changed, those that
+    # may now be too long, and the keys of versions that changed (only the server writes those).
+    translated: set[Version] = field(default_factory=set)
+    translated_long: set[Version] = field(default_factory=set)
+    version_keys: dict[Version, str] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
-        return self.unusual or bool(self.texts)
+        return self.unusual or bool(self.texts) or bool(self.translated)
 
     def absorb(self, other: Touches) -> None:
         self.texts |= other.texts
@@ -59,6 +70,9 @@ class Touches:
         self.info |= other.info
         self.roots |= other.roots
         self.hidden |= other.hidden
+        self.translated |= other.translated
+        self.translated_long |= other.translated_long
+        self.version_keys.update(other.version_keys)
 
 
 class Shadow:
@@ -86,6 +100,9 @@ class Shadow:
         self.info: Map[Any]
         self._subscriptions: list[tuple[Doc[Any] | Array[Any] | Map[Any], Subscription]] = []
         self._watched: dict[str, tuple[Text, Subscription]] = {}
+        self.versions: dict[str, Map[Any]] = {}  # language → its root in the replica
+        self._translations: dict[Version, tuple[Text, Subscription]] = {}
+        self._version_bounds: dict[Version, int] = {}
         # Per paragraph, a number of code points its text does not exceed: what it had when watched
         # (in UTF-8 bytes, never fewer) plus the size of every update that touched it since (an update
         # of n bytes inserts fewer than n characters). Only past the limit is the text read.
@@ -118,8 +135,9 @@ class Shadow:
             raise
         return self.update
 
-    def observe_new_roots(self) -> None:
-        """Follow the root types outside the layout that the last update created.
+    def observe_new_roots(self, *, by_client: bool = True) -> None:
+        """Follow the root types outside the layout, and the language versions, that the last update
+        created (a version a client created: its keys count as touched, only the server writes them).
 
         Not needed after typing: an update whose items are all characters beside other content creates
         no root type (drafting.update_items.only_characters)."""
@@ -128,7 +146,10 @@ class Shadow:
             return
         self._root_count = len(names)
         for name in names:
-            if name in ROOTS or name in self.foreign_roots:
+            language = language_of_root(name)
+            if language is not None and language not in self.versions:
+                self._observe_version(language, by_client=by_client)
+            if root_named(name) is not None or name in self.foreign_roots:
                 continue
             self.foreign_roots.add(name)
             self.touches.unusual = True
@@ -165,6 +186,7 @@ class Shadow:
         with self.replica.transaction():
             for update in pending:
                 self.replica.apply_update(update)
+        self.observe_new_roots(by_client=False)
 
     def reset(self) -> None:
         """After a failed update the replica may hold part of it: copy the document again."""
@@ -175,18 +197,17 @@ class Shadow:
         value = self.paragraphs.get(paragraph_id)
         return value if isinstance(value, Text) else None
 
+    def translation(self, version: Version) -> Text | None:
+        root = self.versions.get(version[0])
+        value = root.get(version[1]) if root is not None else None
+        return value if isinstance(value, Text) else None
+
+    def translations_over_limit(self, versions: set[Version]) -> set[Version]:
+        return _over_limit(versions, self.translation, self._version_bounds, self.limits)
+
     def over_limit(self, paragraph_ids: set[str]) -> set[str]:
         """Which of these paragraphs are longer than the limit, counted in code points."""
-        over = set()
-        for paragraph_id in paragraph_ids:
-            text = self.text(paragraph_id)
-            if text is None:
-                continue
-            length = len(str(text))
-            self._bounds[paragraph_id] = length
-            if length > self.limits.max_paragraph_chars:
-                over.add(paragraph_id)
-        return over
+        return _over_limit(paragraph_ids, self.text, self._bounds, self.limits)
 
     # -- attaching --------------------------------------------------------------------------------
 
@@ -203,8 +224,9 @@ class Shadow:
             (self.info, self.info.observe_deep(self._info_touched)),
         ]
         self.foreign_roots = set()
+        self.versions = {}
         self._root_count = 0
-        self.observe_new_roots()
+        self.observe_new_roots(by_client=False)
         self.touches = Touches()
         self._watched = {}
         for paragraph_id in list(self.paragraphs.keys()):
@@ -215,6 +237,8 @@ class Shadow:
     def _detach(self) -> None:
         for paragraph_id in list(self._watched):
             self._unwatch(paragraph_id)
+        for version in list(self._translations):
+            self._unwatch_translation(version)
         for target, subscription in self._subscriptions:
             target.unobserve(subscription)
         self._subscriptions.clear()
@@ -267,6 +291,18 @@ class Shadow:
         if bound > self.limits.max_paragraph_chars:
             self.touches.long.add(paragraph_id)
 
+    def _version_keys_touched(self, language: str, event: Any) -> None:
+        self.touches.unusual = True
+        for key, change in event.keys.items():
+            self.touches.version_keys[(language, str(key))] = change["action"]
+
+    def _translation_touched(self, version: Version, _event: Any) -> None:
+        self.touches.translated.add(version)
+        bound = self._version_bounds.get(version, 0) + self._incoming
+        self._version_bounds[version] = bound
+        if bound > self.limits.max_paragraph_chars:
+            self.touches.translated_long.add(version)
+
     def _root_touched(self, name: str, _events: list[Any]) -> None:
         self.touches.unusual = True
         self.touches.roots.add(name)
@@ -279,6 +315,8 @@ class Shadow:
         if not touches.unusual:
             touches.texts.clear()
             touches.long.clear()
+            touches.translated.clear()
+            touches.translated_long.clear()
             return
         if touches.info:
             for key in touches.info:
@@ -291,6 +329,9 @@ class Shadow:
         for paragraph_id in touches.keys:
             self._unwatch(paragraph_id)
             self._watch(paragraph_id)
+        for version in touches.version_keys:
+            self._unwatch_translation(version)
+            self._watch_translation(version)
         self.touches = Touches()
 
     def _derive_locks(self) -> None:
@@ -309,11 +350,50 @@ class Shadow:
             self._watched[paragraph_id] = (text, subscription)
             self._bounds[paragraph_id] = len(text)
 
+    def _observe_version(self, language: str, *, by_client: bool) -> None:
+        root = self.replica.get(language_root(language), type=Map)
+        self.versions[language] = root
+        self._subscriptions.append((root, root.observe(partial(self._version_keys_touched, language))))
+        for key in list(root.keys()):
+            self._watch_translation((language, str(key)))
+            if by_client:  # created by the update just taken: what it holds came with it
+                self.touches.unusual = True
+                self.touches.version_keys[(language, str(key))] = "add"
+
+    def _watch_translation(self, version: Version) -> None:
+        text = self.translation(version)
+        if text is not None:
+            subscription = text.integrated.observe(partial(self._translation_touched, version))
+            self._translations[version] = (text, subscription)
+            self._version_bounds[version] = len(text)
+
+    def _unwatch_translation(self, version: Version) -> None:
+        self._version_bounds.pop(version, None)
+        watched = self._translations.pop(version, None)
+        if watched is not None:
+            watched[1].drop()
+
     def _unwatch(self, paragraph_id: str) -> None:
         self._bounds.pop(paragraph_id, None)
         watched = self._watched.pop(paragraph_id, None)
         if watched is not None:
             watched[1].drop()
+
+
+def _over_limit(
+    keys: set[K], find: Callable[[K], Text | None], bounds: dict[K, int], limits: LayoutLimits
+) -> set[K]:
+    """Which of these texts are longer than the limit; each one's bound becomes its length."""
+    over = set()
+    for key in keys:
+        text = find(key)
+        if text is None:
+            continue
+        length = len(str(text))
+        bounds[key] = length
+        if length > limits.max_paragraph_chars:
+            over.add(key)
+    return over
 
 
 def _meta(value: object) -> dict[str, Any]:

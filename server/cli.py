@@ -26,6 +26,7 @@ from drafting.demo import load_demo
 from drafting.errors import DraftingError, InvalidInput, NotFound
 from drafting.importing import paragraphs_from_file
 from drafting.kinds import DelegationKind, DocumentKind, Role
+from drafting.languages import choose_languages
 from server.settings import Settings, SettingsError
 
 T = TypeVar("T")
@@ -93,6 +94,10 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         help="a Word .docx file, or UTF-8 text with blank lines between paragraphs",
     )
+    doc_create.add_argument(
+        "--source-language",
+        help="the language it is written in (one of CONSENSO_LANGUAGES; default the first)",
+    )
     return parser
 
 
@@ -122,12 +127,12 @@ def _run(settings: Settings, args: argparse.Namespace) -> str | None:
             with Session(engine) as session, session.begin():
                 return work(session)
 
-        return in_session(lambda session: _command(session, args))
+        return in_session(lambda session: _command(session, args, settings))
     finally:
         engine.dispose()
 
 
-def _command(session: Session, args: argparse.Namespace) -> str | None:
+def _command(session: Session, args: argparse.Namespace, settings: Settings) -> str | None:
     if args.command == "demo":
         load_demo(session)
         return None
@@ -164,9 +169,11 @@ def _command(session: Session, args: argparse.Namespace) -> str | None:
             except OSError as exc:
                 raise InvalidInput(f"cannot read {args.source}: {exc}") from exc
             paragraphs = paragraphs_from_file(data)
-        return str(
-            create_document(session, args.negotiation, DocumentKind(args.kind), args.title, paragraphs).id
+        languages = choose_languages(settings.languages, args.source_language)
+        document = create_document(
+            session, args.negotiation, DocumentKind(args.kind), args.title, paragraphs, languages=languages
         )
+        return str(document.id)
     raise InvalidInput(f"unknown command {args.command}")
 
 

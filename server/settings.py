@@ -19,6 +19,8 @@ from sqlalchemy.exc import ArgumentError
 from auth.access_tokens import DEFAULT_ISSUER, DEFAULT_TTL, LONGEST_TTL, TokenSettings
 from auth.identity import FirstAdmin
 from auth.oidc import OidcConfigError, ProviderConfig, parse_providers
+from drafting.errors import InvalidInput
+from drafting.languages import parse_languages
 from drafting.layout_contract import LayoutLimits
 
 T = TypeVar("T")
@@ -60,6 +62,7 @@ class Settings:
     oidc_providers: Mapping[str, ProviderConfig] = field(default_factory=dict)
     first_admin: FirstAdmin | None = None
     layout: LayoutLimits = field(default_factory=LayoutLimits)  # what one client update may write
+    languages: tuple[str, ...] = ("es", "en")  # the working languages; a new document's source is one
 
     def __post_init__(self) -> None:
         if self.production and self.demo:
@@ -140,6 +143,7 @@ class Settings:
             guard=not read("CONSENSO_BENCHMARK_WITHOUT_GUARD", _flag, False),
             redis_url=read("CONSENSO_REDIS_URL", _redis_url, None),
             silence_hours=read("CONSENSO_SILENCE_HOURS", _whole(24 * 366), default.silence_hours),
+            languages=read("CONSENSO_LANGUAGES", _languages, default.languages),
             tokens=TokenSettings(
                 issuer=read("CONSENSO_TOKEN_ISSUER", _issuer, DEFAULT_ISSUER),
                 ttl=timedelta(
@@ -170,6 +174,13 @@ class _Reader:
         except ValueError as exc:
             # One line, whatever the parser said (a JSON error may quote a multi-line value).
             raise SettingsError(" ".join(f"{name}: {exc}".split())) from exc
+
+
+def _languages(raw: str) -> tuple[str, ...]:
+    try:
+        return parse_languages(raw)
+    except InvalidInput as exc:
+        raise ValueError(exc.message) from None
 
 
 def _whole(maximum: int) -> Callable[[str], int]:

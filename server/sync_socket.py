@@ -71,6 +71,7 @@ async def sync_endpoint(websocket: WebSocket) -> None:
         rights=Rights(
             edit_text=bool(authorize(principal, Action.EDIT_TEXT, scope)),
             restructure=bool(authorize(principal, Action.RESTRUCTURE, scope)),
+            translate=bool(authorize(principal, Action.TRANSLATE, scope)),
         ),
         send_frame=websocket.send_bytes,
         close_socket=lambda code, reason: websocket.close(code, reason),

@@ -18,6 +18,7 @@ from pycrdt import Doc, Map, Text
 from drafting.consensus.rules import FinalParagraph, ParagraphState
 from drafting.errors import NotFound
 from drafting.kinds import DocumentStatus, ParagraphKind, ParagraphStatus
+from drafting.languages import DOCUMENT_KEYS, TRANSLATIONS_KEY, read_languages, read_version
 from drafting.layout import DOCUMENT_KEY, bind, read_document_info, read_paragraphs
 
 
@@ -95,6 +96,8 @@ def write_paragraph(
         entry.update(change.as_info())
     else:
         entry.update({key: meta[key] for key in CHANGE_KEYS if key in meta})
+    if TRANSLATIONS_KEY in meta:
+        entry[TRANSLATIONS_KEY] = meta[TRANSLATIONS_KEY]  # the language versions' marks stay
     info[paragraph_id] = entry
 
 
@@ -112,11 +115,26 @@ def write_document_status(doc: Doc[Any], status: DocumentStatus) -> None:
         "title": str(meta.get("title", "")),
         "kind": str(meta.get("kind", "")),
         "status": status.value,
+        **{key: meta[key] for key in DOCUMENT_KEYS if key in meta},
     }
 
 
 def final_paragraphs(doc: Doc[Any]) -> list[FinalParagraph]:
-    return [FinalParagraph(p.id, p.label, p.kind, p.text) for p in read_paragraphs(doc)]
+    """The paragraphs as adoption fixes them, with their text in every language version."""
+    languages = read_languages(doc)
+    versions = {
+        language: read_version(doc, language) for language in (languages.versions if languages else ())
+    }
+    return [
+        FinalParagraph(
+            p.id,
+            p.label,
+            p.kind,
+            p.text,
+            tuple((language, texts.get(p.id, "")) for language, texts in versions.items()),
+        )
+        for p in read_paragraphs(doc)
+    ]
 
 
 def realign(doc: Doc[Any], recorded: dict[str, ParagraphState], status: DocumentStatus) -> bool:

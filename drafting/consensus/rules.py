@@ -40,6 +40,7 @@ class FinalParagraph:
     label: str
     kind: ParagraphKind
     text: str
+    translations: tuple[tuple[str, str], ...] = ()  # (language, text) of each language version
 
 
 @dataclass(frozen=True)
@@ -258,9 +259,14 @@ ADOPTED_PARAGRAPH = ParagraphState(ParagraphStatus.AGREED, locked=True)
 
 
 def final_text(paragraphs: Sequence[FinalParagraph]) -> FinalText:
-    """The adopted text as canonical JSON (paragraphs in order: id, label, kind, text) and its SHA-256."""
+    """The adopted text as canonical JSON (paragraphs in order: id, label, kind, text, and the text in each
+    language version where there are some) and its SHA-256."""
     canonical = json.dumps(
-        [{"id": p.id, "label": p.label, "kind": p.kind.value, "text": p.text} for p in paragraphs],
+        [
+            {"id": p.id, "label": p.label, "kind": p.kind.value, "text": p.text}
+            | ({"translations": dict(p.translations)} if p.translations else {})
+            for p in paragraphs
+        ],
         ensure_ascii=False,
         separators=(",", ":"),
         sort_keys=True,

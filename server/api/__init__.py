@@ -19,6 +19,7 @@ from server.api import (
     paragraphs,
     positions,
     silence,
+    translations,
     users,
 )
 from server.api.pipeline import Endpoint
@@ -30,6 +31,7 @@ ENDPOINTS: list[Endpoint] = [
     *paragraphs.endpoints,
     *silence.endpoints,
     *adoption.endpoints,
+    *translations.endpoints,
     *comments.endpoints,
     *positions.endpoints,
     *amendments.endpoints,

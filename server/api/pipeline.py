@@ -77,6 +77,9 @@ PATH_PARAMETERS: dict[str, PathParameter] = {
         {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
         re.compile(r"[A-Za-z0-9_-]{1,64}"),
     ),
+    "language": PathParameter(
+        "language version", {"type": "string", "pattern": "^[a-z]{2,3}$"}, re.compile(r"[a-z]{2,3}")
+    ),
     "delegation": PathParameter(
         "delegation",
         {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,16}$"},
@@ -198,6 +201,9 @@ class Call:
         principal = self.principal
 
         def run(session: Session) -> T:
+            session.info["actor_id"] = (
+                principal.user_id
+            )  # who the audit trail names for what it records itself
             user = session.get(User, principal.user_id)
             if user is None:
                 raise SignInRequired("your account no longer exists: sign in again")

@@ -1,6 +1,7 @@
 """REST for the Secretariat's and the administrator's register of users: list, add, and change a user's
 name, role, delegation or access. A change of role, delegation or access closes the user's sync sockets
-and event streams (auth/endings.py, docs/decisions/0010) and is recorded in the installation's audit trail.
+and event streams (auth/endings.py, docs/decisions/0010) and is recorded in the installation's audit trail
+(a new user, role or delegation by drafting itself, naming the actor the pipeline gives).
 Only an administrator grants or removes the admin role; nobody changes their own access."""
 
 from __future__ import annotations
@@ -96,10 +97,10 @@ async def create_user(call: Call) -> dict[str, Any]:
     principal = call.principal
     _allowed(principal, 0, body.role, body.role, access=False)
 
-    def work(session: Session, actor: User) -> dict[str, Any]:
-        user = add_user(session, body.email, body.name, body.role, body.delegation)
-        audit.record(session, actor.id, "user_added", f"user/{user.id}", f"{user.email}: {_access(user)}")
-        return user_json(user)
+    def work(session: Session, _actor: User) -> dict[str, Any]:
+        return user_json(
+            add_user(session, body.email, body.name, body.role, body.delegation)
+        )  # audited there
 
     return await call.write(work)
 
@@ -120,14 +121,17 @@ async def edit_user(call: Call) -> dict[str, Any]:
 
     def work(session: Session, actor: User) -> dict[str, Any]:
         user = user_by_id(session, user_id)
-        before_role, before = user.role, _access(user)
+        before_role, before, was_active = user.role, _access(user), user.active
         changed = change_user(
             session, user, name=body.name, role=body.role, delegation=body.delegation, active=body.active
         )
-        _allowed(principal, user.id, before_role, user.role, changed)  # refused: the transaction rolls back
+        _allowed(principal, user.id, before_role, user.role, changed)  # refused: all is rolled back
         if changed:
+            # The audit trail records a new role or delegation itself (drafting/audit.py); access here.
             access_changed(session, user.id)
-            audit.record(session, actor.id, "role_changed", f"user/{user.id}", f"{before} → {_access(user)}")
+            if user.active is not was_active:
+                action = "user_enabled" if user.active else "user_disabled"
+                audit.record(session, actor.id, action, f"user/{user.id}", f"{before} → {_access(user)}")
         return user_json(user)
 
     return await call.write(work)

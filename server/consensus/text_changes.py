@@ -15,8 +15,9 @@ from drafting import amendments, structure
 from drafting.consensus.info import document_status, label_of, paragraph_meta, paragraph_state
 from drafting.consensus.rules import TextChange, check_text_change
 from drafting.errors import NotFound
-from drafting.kinds import ParagraphKind
+from drafting.kinds import ParagraphKind, UpdateOrigin
 from drafting.models import User
+from drafting.senders import Sender
 from server.consensus.workflow import ConsensusWorkflow, by
 
 
@@ -26,6 +27,10 @@ def _check(doc: Doc[Any], change: TextChange, paragraph_id: str | None) -> None:
         return
     meta = paragraph_meta(doc, paragraph_id)
     check_text_change(change, document_status(doc), paragraph_state(meta), label_of(meta, paragraph_id))
+
+
+def _structure(actor: Principal) -> Sender:
+    return Sender.server(UpdateOrigin.STRUCTURE, actor.user_id)
 
 
 def _user(session: Session, principal: Principal) -> User:
@@ -46,7 +51,8 @@ async def incorporate(
         )
         before, after = amendments.outcome(room.doc, plan)  # no await between this check and the edit
         created: list[str | None] = []
-        await room.edit(lambda doc: created.append(amendments.incorporate(doc, plan, before, after)))
+        sender = Sender.amendment(actor.user_id, plan.delegation_id, plan.version_id)
+        await room.edit(lambda doc: created.append(amendments.incorporate(doc, plan, before, after)), sender)
         new_id = created[0]
         payload = await workflow.in_session(
             lambda session: amendments.record_incorporation(
@@ -72,7 +78,10 @@ async def insert_paragraph(
             paragraph_meta(room.doc, after_id)  # NotFound if there is no such paragraph
         _check(room.doc, TextChange.INSERT, None)
         created: list[str] = []
-        await room.edit(lambda doc: created.append(structure.insert_paragraph(doc, after_id, kind, text)))
+        await room.edit(
+            lambda doc: created.append(structure.insert_paragraph(doc, after_id, kind, text)),
+            _structure(actor),
+        )
         meta = paragraph_meta(room.doc, created[0])
     answer = _structure_answer(created[0], meta, after_id)
     workflow.publish(document_id, "structure", {"event": "inserted", **answer, "by": by(actor)})
@@ -86,7 +95,7 @@ async def move_paragraph(
         _check(room.doc, TextChange.MOVE, paragraph_id)
         if after_id is not None:
             paragraph_meta(room.doc, after_id)
-        await room.edit(lambda doc: structure.move_paragraph(doc, paragraph_id, after_id))
+        await room.edit(lambda doc: structure.move_paragraph(doc, paragraph_id, after_id), _structure(actor))
         meta = paragraph_meta(room.doc, paragraph_id)
     answer = _structure_answer(paragraph_id, meta, after_id)
     workflow.publish(document_id, "structure", {"event": "moved", **answer, "by": by(actor)})
@@ -99,7 +108,7 @@ async def delete_paragraph(
     async with workflow.locked_room(document_id) as room:
         _check(room.doc, TextChange.DELETE, paragraph_id)
         meta = paragraph_meta(room.doc, paragraph_id)
-        await room.edit(lambda doc: structure.delete_paragraph(doc, paragraph_id))
+        await room.edit(lambda doc: structure.delete_paragraph(doc, paragraph_id), _structure(actor))
     answer = _structure_answer(paragraph_id, meta, None)
     workflow.publish(document_id, "structure", {"event": "deleted", **answer, "by": by(actor)})
     return answer

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -34,9 +34,11 @@ from drafting.consensus.info import (
     write_paragraph,
     write_paragraphs,
 )
+from drafting.consensus.languages import check_versions_current
 from drafting.consensus.records import (
     ParagraphChange,
     Silence,
+    audit,
     begin_silence,
     due_silences,
     finish_silence,
@@ -48,7 +50,10 @@ from drafting.consensus.records import (
 )
 from drafting.consensus.rules import ADOPTED_PARAGRAPH, FinalText, ParagraphState
 from drafting.errors import Conflict
-from drafting.kinds import DocumentStatus, SilenceState
+from drafting.kinds import DocumentStatus, SilenceState, UpdateOrigin
+from drafting.languages import read_languages, stale_list
+from drafting.senders import Sender
+from server.consensus import revising
 from server.notices import Notice, Notices
 from server.sync.room import Room
 from server.sync.rooms import Rooms
@@ -65,6 +70,11 @@ def by(principal: Principal | None) -> dict[str, Any] | None:
     if principal is None:
         return None
     return {"name": principal.name, "delegation": principal.delegation_code}
+
+
+def consensus_sender(actor: Principal | None) -> Sender:
+    """The sender of what a consensus act writes into `info`: the act, on behalf of who did it."""
+    return Sender.server(UpdateOrigin.CONSENSUS, actor.user_id if actor is not None else None)
 
 
 def paragraph_json(paragraph_id: str, meta: dict[str, Any], state: ParagraphState) -> dict[str, Any]:
@@ -139,7 +149,7 @@ class ConsensusWorkflow:
         document_id = room.document_id
         recorded, status = await self.in_session(lambda session: recorded_states(session, document_id))
         wrote: list[bool] = []
-        await room.edit(lambda doc: wrote.append(realign(doc, recorded, status)))
+        await room.edit(lambda doc: wrote.append(realign(doc, recorded, status)), consensus_sender(None))
         if any(wrote):
             log.warning("document %s: info was behind the consensus records; realigned", document_id)
 
@@ -168,7 +178,9 @@ class ConsensusWorkflow:
                 )
             )
             mark = Change(actor.name, actor.delegation_code, cleaned, now)
-            await room.edit(lambda doc: write_paragraph(doc, paragraph_id, after, mark))
+            await room.edit(
+                lambda doc: write_paragraph(doc, paragraph_id, after, mark), consensus_sender(actor)
+            )
         answer = paragraph_json(paragraph_id, meta, after)
         self.publish(document_id, "paragraph_status", {**answer, "reason": cleaned, "by": by(actor)})
         return answer
@@ -189,7 +201,10 @@ class ConsensusWorkflow:
                 return begin_silence(session, document_id, actor.user_id, deadline, now)
 
             silence = await self.in_session(record)
-            await room.edit(lambda doc: write_document_status(doc, DocumentStatus.UNDER_SILENCE))
+            await room.edit(
+                lambda doc: write_document_status(doc, DocumentStatus.UNDER_SILENCE),
+                consensus_sender(actor),
+            )
         self.deadlines_changed()
         self.publish(document_id, "silence", {**silence_json(silence), "by": by(actor)})
         return silence
@@ -253,19 +268,25 @@ class ConsensusWorkflow:
                 write_paragraphs(doc, [(change.paragraph_id, change.after) for change in changes], mark)
                 write_document_status(doc, status)
 
-            await room.edit(write)
+            await room.edit(write, consensus_sender(actor))
         self.deadlines_changed()
         return silence
 
     # -- adoption ------------------------------------------------------------------------------------
 
     async def adopt(
-        self, document_id: int, actor: Principal | None, *, by_silence: bool = False
+        self,
+        document_id: int,
+        actor: Principal | None,
+        *,
+        by_silence: bool = False,
+        as_is: Collection[str] = (),
     ) -> FinalText:
         """Adopt the document: every paragraph agreed and locked, the whole text frozen, its final text and
-        SHA-256 stored. By the PPT (from draft) or by the clock (a silence procedure ended unbroken)."""
+        SHA-256 stored. By the PPT (from draft) or by the clock (a silence procedure ended unbroken). Every
+        language version must be up to date, but those the PPT adopts `as_is`."""
         async with self.locked_room(document_id) as room:
-            final = await self._adopt(room, actor, by_silence=by_silence)
+            final = await self._adopt(room, actor, by_silence=by_silence, as_is=as_is)
         self.publish(
             document_id,
             "adopted",
@@ -279,7 +300,9 @@ class ConsensusWorkflow:
         )
         return final
 
-    async def _adopt(self, room: Room, actor: Principal | None, *, by_silence: bool) -> FinalText:
+    async def _adopt(
+        self, room: Room, actor: Principal | None, *, by_silence: bool, as_is: Collection[str]
+    ) -> FinalText:
         document_id = room.document_id
         actor_id = actor.user_id if actor is not None else None
         now = self.now()
@@ -289,6 +312,9 @@ class ConsensusWorkflow:
             # the procedure ran, so it adopts.
             status = DocumentStatus.UNDER_SILENCE
         rules.adopt(status, by_silence=by_silence)
+        languages = read_languages(room.doc)
+        check_versions_current(stale_list(room.doc), languages.versions if languages else (), as_is)
+        await revising.renumber(room, actor_id)  # the final text carries plain numbers, no bis/ter
         final = rules.final_text(final_paragraphs(room.doc))
         changes = []
         for paragraph in final_paragraphs(room.doc):
@@ -311,6 +337,14 @@ class ConsensusWorkflow:
             record_adoption(
                 session, document_id, actor_id, final, now, silence_id=silence.id if silence else None
             )
+            for language in sorted(as_is):
+                audit(
+                    session,
+                    actor_id,
+                    "adoption.version_as_is",
+                    f"document/{document_id}",
+                    f"the {language} version is adopted as it is, stale translations included",
+                )
 
         await self.in_session(record)
 
@@ -320,9 +354,15 @@ class ConsensusWorkflow:
             write_paragraphs(doc, [(change.paragraph_id, change.after) for change in changes], mark)
             write_document_status(doc, DocumentStatus.ADOPTED)
 
-        await room.edit(write)
-        state = room.doc.get_update()
-        await self.in_session(lambda session: store_final_state(session, document_id, state))
+        await room.edit(write, consensus_sender(actor))
+        seq, state = await room.snapshot()
+        archived = (seq, revising.archived_doc(state))
+
+        def archive(session: Session) -> None:
+            store_final_state(session, document_id, state)
+            revising.make(session, document_id, archived, actor_id, at=now, final=True)
+
+        await self.in_session(archive)
         return final
 
     async def adopt_due(self) -> list[int]:

@@ -21,8 +21,11 @@ from pycrdt import Doc, TransactionEvent, merge_updates
 
 from drafting.errors import MalformedUpdate
 from drafting.guard import Guard, Rights, Verdict
+from drafting.kinds import UpdateOrigin
+from drafting.languages import keep_in_step
 from drafting.layout import bind, label_unlabelled
 from drafting.layout_contract import LayoutLimits
+from drafting.senders import Sender
 from drafting.store import Checkpoint, PendingUpdate, StoredDocument
 from drafting.updates import EMPTY_UPDATE, apply_checked
 from server.sync.awareness import Presence, PresenceLimits
@@ -42,6 +45,8 @@ CLOSE_STORAGE_FAILED = 1011
 EMPTY_STATE_VECTOR = b"\x00"
 # A cold room that a client joined but sent no sync step 1 to gets ready after this long anyway.
 COLD_GRACE_SECONDS = 0.2
+LAYOUT = Sender.server(UpdateOrigin.LABELS)  # the server's upkeep of the layout
+UNKNOWN_CLIENT = Sender(UpdateOrigin.CLIENT)  # a client update applied without a socket (tests, benchmarks)
 
 
 class Room:
@@ -158,36 +163,44 @@ class Room:
     def _mark_order_changed(self, _event: Any) -> None:
         self._order_changed = True
 
-    def apply_client_update(self, update: bytes, rights: Rights) -> Verdict:
-        """Apply a client's update under the guard; what it changed is committed, then published.
+    def apply_client_update(self, update: bytes, rights: Rights, sender: Sender = UNKNOWN_CLIENT) -> Verdict:
+        """Apply a client's update under the guard; what it changed is committed under `sender`, then
+        published.
 
-        What the sender may not change is compensated in the same transaction (see drafting/guard.py).
+        What the sender may not change is compensated in the same transaction (see drafting/guard.py), so
+        the row is the sender's; authorship keeps what came back unchanged with its author.
         """
         try:
             verdict = self.guard.apply(update, rights) if self.guard else self._apply_unguarded(update)
         except MalformedUpdate:
             self._captured.clear()
             raise
-        if self._order_changed:
-            self._order_changed = False
+        self._submit_captured(sender)
+        structure, self._order_changed = self._order_changed, False
+        if structure or verdict.texts:
+            # The server's part of the layout follows: labels of new paragraphs, the language versions.
             with self.doc.transaction(origin="server"):
-                label_unlabelled(self.doc)
-        self._submit_captured()
+                if structure:
+                    label_unlabelled(self.doc)
+                keep_in_step(self.doc, verdict.texts, structure=structure)
+            self._submit_captured(LAYOUT)
         return verdict
 
     def _apply_unguarded(self, update: bytes) -> Verdict:
         apply_checked(self.doc, update)
         return Verdict()
 
-    async def edit(self, change: Callable[[Doc[Any]], None]) -> None:
-        """A server-side edit (import, labels, later locks and amendments): committed, then published."""
+    async def edit(self, change: Callable[[Doc[Any]], None], sender: Sender) -> None:
+        """A server-side edit (labels, statuses and locks, amendments, structure, restores): committed
+        under `sender`, what caused it, then published."""
         with self.doc.transaction(origin="server"):
             change(self.doc)
-        done = self._submit_captured(wait=True)
+            keep_in_step(self.doc, None, structure=True)
+        done = self._submit_captured(sender, wait=True)
         if done is not None:
             await done
 
-    def _submit_captured(self, *, wait: bool = False) -> asyncio.Future[None] | None:
+    def _submit_captured(self, sender: Sender, *, wait: bool = False) -> asyncio.Future[None] | None:
         captured, self._captured = self._captured, []
         done = None
         for index, update in enumerate(captured):
@@ -199,7 +212,7 @@ class Room:
                 checkpoint = Checkpoint(self.document_id, self.seq, self.doc.get_update())
                 self._checkpoint_seq = self.seq
             done = self.committer.submit(
-                self, PendingUpdate(self.document_id, self.seq, update), checkpoint, wait=True
+                self, PendingUpdate(self.document_id, self.seq, update, sender), checkpoint, wait=True
             )
         if done is not None:
             self._last_commit = done
@@ -225,6 +238,13 @@ class Room:
         last = self._last_commit
         if last is not None and not last.done():
             await asyncio.shield(last)
+
+    async def snapshot(self) -> tuple[int, bytes]:
+        """(seq, state) of the document once everything applied is committed: it holds exactly updates
+        1..seq of the log (read with no await in between, so no update slips in)."""
+        while not self.committed_all():
+            await self.committed()
+        return self.seq, self.doc.get_update()
 
     def published(self, updates: Sequence[bytes]) -> None:
         merged = updates[0] if len(updates) == 1 else merge_updates(*updates)
@@ -304,7 +324,9 @@ class Room:
         task.add_done_callback(self._background.discard)
 
     def receive_update(self, peer: Peer, update: bytes) -> None:
-        verdict = self.apply_client_update(update, peer.rights)
+        principal = peer.principal
+        sender = Sender.participant(principal.user_id, principal.delegation_id)
+        verdict = self.apply_client_update(update, peer.rights, sender)
         if not verdict.accepted:
             peer.send(encode_permission_denied("; ".join(verdict.refused)))
 

@@ -115,6 +115,7 @@ EXPECTED: dict[Action, set[Role]] = {
     Action.MANAGE_DELEGATIONS: {Role.SECRETARIAT},
     Action.MANAGE_USERS: {Role.SECRETARIAT, Role.ADMIN},
     Action.CREATE_REVISION: {Role.SECRETARIAT},
+    Action.TRANSLATE: {Role.SECRETARIAT},
     Action.EXPORT: NEGOTIATING | {Role.OBSERVER, Role.SECRETARIAT, Role.ADMIN},
     Action.MANAGE_IDENTITY: {Role.ADMIN},
     Action.OWN_CREDENTIALS: set(Role),

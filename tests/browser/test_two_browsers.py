@@ -8,7 +8,7 @@ from itertools import zip_longest
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.browser.pages import (
     WAIT_MS,
@@ -42,16 +42,24 @@ def contexts(browser: Browser) -> Iterator[list[BrowserContext]]:
         context.close()
 
 
+def two_delegates_in_the_declaration(
+    live_server: Any, contexts: list[BrowserContext]
+) -> tuple[Page, Page, dict[str, Any], str]:
+    """Two demo delegates with the declaration open, the first one's user, and the
+    label of its first operative paragraph."""
+    first_user, second_user = demo_users(contexts[0], live_server.url, "delegate")[:2]
+    first = sign_in(contexts[0], live_server.url, first_user)
+    second = sign_in(contexts[1], live_server.url, second_user)
+    open_declaration(first)
+    open_declaration(second)
+    return first, second, first_user, first_operative_label(first)
+
+
 def test_two_delegates_type_at_once_converge_and_undo_takes_back_only_their_own_words(
     live_server: Any, contexts: list[BrowserContext]
 ) -> None:
     first_context, second_context, third_context = contexts
-    first_user, second_user = demo_users(first_context, live_server.url, "delegate")[:2]
-    first = sign_in(first_context, live_server.url, first_user)
-    second = sign_in(second_context, live_server.url, second_user)
-    open_declaration(first)
-    open_declaration(second)
-    label = first_operative_label(first)
+    first, second, first_user, label = two_delegates_in_the_declaration(live_server, contexts)
     pid = paragraph_id(first, label)
     original = text_of(first, pid)
     assert text_of(second, pid) == original
@@ -97,13 +105,7 @@ def test_two_delegates_type_at_once_converge_and_undo_takes_back_only_their_own_
 def test_a_caret_stays_in_place_while_someone_edits_before_it(
     live_server: Any, contexts: list[BrowserContext]
 ) -> None:
-    first_context, second_context, _ = contexts
-    first_user, second_user = demo_users(first_context, live_server.url, "delegate")[:2]
-    first = sign_in(first_context, live_server.url, first_user)
-    second = sign_in(second_context, live_server.url, second_user)
-    open_declaration(first)
-    open_declaration(second)
-    label = first_operative_label(first)
+    first, second, _, label = two_delegates_in_the_declaration(live_server, contexts)
     pid = paragraph_id(first, label)
     original = text_of(first, pid)
 

@@ -113,7 +113,7 @@ def test_new_paragraphs_and_deletions() -> None:
 
 
 def plan(paragraph_id: str, kind: AmendmentKind, proposed: str = "Texto propuesto") -> Plan:
-    return Plan(1, paragraph_id, kind, "Acordado ad referéndum", proposed, "GTM")
+    return Plan(1, paragraph_id, kind, "Acordado ad referéndum", proposed, "GTM", 1)
 
 
 def test_a_locked_paragraph_is_neither_amended_nor_deleted_but_may_be_followed_by_a_new_one() -> None:

@@ -54,7 +54,10 @@ def test_entries_are_chained_per_negotiation(engine: Engine, registered: Registe
         assert found[0].previous == audit.chain_genesis(f"negotiation/{registered.negotiation_id}")
         assert [e.previous for e in found[1:]] == [e.hash for e in found[:-1]]
         installation = audit.entries(session, audit.Filter(installation=True))
-        assert [(e.seq, e.action, e.negotiation_id) for e in installation] == [(1, "sign_in", None)]
+        assert [(e.seq, e.action, e.negotiation_id) for e in installation] == [
+            (1, "user_added", None),  # the PPT, by add_user
+            (2, "sign_in", None),
+        ]
         assert audit.verify(session, registered.negotiation_id) == []
         assert audit.verify(session, every_chain=True) == []
         head = session.get(AuditHead, f"negotiation/{registered.negotiation_id}")

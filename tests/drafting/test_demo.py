@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 from drafting.catalogue import documents_for, user_by_email
 from drafting.demo import CHAIR, DELEGATIONS, DOCUMENTS, NEGOTIATION, USERS, load_demo
 from drafting.kinds import ParagraphKind
+from drafting.languages import Languages, read_languages, read_version, stale_list
 from drafting.layout import read_paragraphs
 from drafting.models import (
     Delegation,
@@ -76,3 +77,15 @@ def test_every_demo_user_sees_the_demo_documents(demo: Engine) -> None:
     with Session(demo) as session:
         for email, *_ in USERS:
             assert len(documents_for(session, user_by_email(session, email))) == len(DOCUMENTS), email
+
+
+def test_the_declaration_is_in_english_with_its_spanish_version_up_to_date(demo: Engine) -> None:
+    doc = Store(demo).load(1).to_doc()
+    assert read_languages(doc) == Languages("en", ("es",))
+    spanish = read_version(doc, "es")
+    paragraphs = read_paragraphs(doc)
+    assert set(spanish) == {p.id for p in paragraphs}
+    assert spanish[paragraphs[0].id].startswith("Los Viceministros y Jefes de Delegación")
+    assert spanish[paragraphs[6].id] == "I. Diálogo Viceministerial: estructura y definición"
+    assert stale_list(doc) == []
+    assert read_languages(Store(demo).load(2).to_doc()) is None  # the Plan of Action has one text

@@ -33,7 +33,8 @@ from tests.drafting.guard_room import (
 
 NOTES = "NOTA-CONFIDENCIAL-" + "x" * 200_000  # 200 KB that must not survive anywhere
 UNKNOWN_ROOT = (
-    "a draft holds only order, paragraphs and info: what you wrote elsewhere was removed "
+    "a draft holds only order, paragraphs, info and its language versions (translations.LANG): what "
+    "you wrote elsewhere was removed "
     "(keep notes in comments)"
 )
 HIDDEN = (

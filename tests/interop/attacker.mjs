@@ -6,11 +6,11 @@
 //
 // One JSON command per stdin line, one JSON reply per stdout line. Without the `attack` command it
 // is a passive stock client (used as the second replica the assertions read).
-import readline from 'node:readline'
 import WebSocket from 'ws'
 import * as Y from 'yjs'
 import { WebsocketProvider, messageAuth } from 'y-websocket'
 import * as authProtocol from 'y-protocols/auth'
+import { serveCommands, waitOn } from './commands.mjs'
 
 const [wsUrl, documentId] = process.argv.slice(2)
 const token = process.env.CONSENSO_TOKEN
@@ -54,23 +54,7 @@ const snapshot = () => ({
   syncs: history.syncs
 })
 
-const waitFor = (predicate, timeout, describe) => new Promise((resolve, reject) => {
-  const check = () => {
-    if (!predicate()) return
-    clearTimeout(timer)
-    doc.off('afterTransaction', check)
-    provider.off('sync', check)
-    resolve()
-  }
-  const timer = setTimeout(() => {
-    doc.off('afterTransaction', check)
-    provider.off('sync', check)
-    reject(new Error(`timed out after ${timeout}s waiting for ${describe()}`))
-  }, timeout * 1000)
-  doc.on('afterTransaction', check)
-  provider.on('sync', check)
-  check()
-})
+const waitFor = waitOn(doc, provider)
 
 const lockedText = (id) => paragraphs.get(id) instanceof Y.Text ? paragraphs.get(id) : null
 
@@ -180,24 +164,4 @@ const commands = {
   }
 }
 
-const reply = (message) => process.stdout.write(JSON.stringify(message) + '\n')
-const lines = readline.createInterface({ input: process.stdin })
-let queue = Promise.resolve()
-lines.on('line', (line) => {
-  queue = queue.then(async () => {
-    try {
-      const command = JSON.parse(line)
-      const run = commands[command.op]
-      if (!run) throw new Error(`unknown op ${JSON.stringify(command.op)}`)
-      reply({ ok: true, ...(await run(command)) })
-    } catch (error) {
-      reply({ ok: false, error: error.message })
-    }
-  })
-})
-lines.on('close', () => {
-  queue.then(() => {
-    provider.destroy()
-    process.exit(0)
-  })
-})
+serveCommands(commands, provider)

@@ -5,11 +5,11 @@
 // Each stdin line is one JSON command {"op": ...}; each gets exactly one stdout line back,
 // {"ok": true, ...} or {"ok": false, "error": "..."}, in order. Positions count UTF-16 units,
 // as everywhere in yjs. The process exits when stdin closes, so it never outlives its test.
-import readline from 'node:readline'
 import WebSocket from 'ws'
 import * as Y from 'yjs'
 import { WebsocketProvider, messageAuth } from 'y-websocket'
 import * as authProtocol from 'y-protocols/auth'
+import { serveCommands, waitOn } from './commands.mjs'
 
 const [wsUrl, documentId] = process.argv.slice(2)
 const token = process.env.CONSENSO_TOKEN
@@ -60,25 +60,7 @@ const paragraph = (id) => {
   return text
 }
 
-// Resolves once predicate() holds, re-checked after every transaction; rejects after `timeout` s.
-const waitFor = (predicate, timeout, describe) => new Promise((resolve, reject) => {
-  const check = () => {
-    if (!predicate()) return false
-    clearTimeout(timer)
-    doc.off('afterTransaction', check)
-    provider.off('sync', check)
-    resolve()
-    return true
-  }
-  const timer = setTimeout(() => {
-    doc.off('afterTransaction', check)
-    provider.off('sync', check)
-    reject(new Error(`timed out after ${timeout}s waiting for ${describe()}; status ${JSON.stringify(status())}`))
-  }, timeout * 1000)
-  doc.on('afterTransaction', check)
-  provider.on('sync', check)
-  check()
-})
+const waitFor = waitOn(doc, provider, () => `; status ${JSON.stringify(status())}`)
 
 const textOf = (id) => paragraphs.get(id)?.toString()
 
@@ -185,26 +167,4 @@ const commands = {
   connect: () => { provider.connect(); return status() }
 }
 
-const reply = (message) => process.stdout.write(JSON.stringify(message) + '\n')
-
-const lines = readline.createInterface({ input: process.stdin })
-let queue = Promise.resolve()
-lines.on('line', (line) => {
-  // Commands run one after another; typing goes on in the background between them.
-  queue = queue.then(async () => {
-    try {
-      const command = JSON.parse(line)
-      const run = commands[command.op]
-      if (!run) throw new Error(`unknown op ${JSON.stringify(command.op)}`)
-      reply({ ok: true, ...(await run(command)) })
-    } catch (error) {
-      reply({ ok: false, error: error.message })
-    }
-  })
-})
-lines.on('close', () => {
-  queue.then(() => {
-    provider.destroy()
-    process.exit(0)
-  })
-})
+serveCommands(commands, provider)

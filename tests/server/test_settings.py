@@ -143,6 +143,7 @@ BAD = [
     ("CONSENSO_CREDENTIAL_CHECK_SECONDS", "0", "number of seconds"),
     ("CONSENSO_DEMO", "2", "1 or 0"),
     ("CONSENSO_SILENCE_HOURS", "99999999999999", "whole number from 1 to 8784"),
+    ("CONSENSO_LANGUAGES", "es,English", "lowercase codes separated by commas"),
     ("CONSENSO_REDIS_URL", "cache:6379", "redis://"),
     ("CONSENSO_OIDC_PROVIDERS", "{not json", "JSON"),
     ("CONSENSO_OIDC_PROVIDERS", PROVIDERS.replace('"consenso"', "7"), "must be strings"),

@@ -153,6 +153,11 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("PUT", DOCUMENT + "/comment-settings"): Expect(CHAIR, body={"observers_may_comment": True}),
     ("GET", DOCUMENT + "/position-versions/{version_id}/incorporation"): Expect(CHAIR),
     ("POST", DOCUMENT + "/position-versions/{version_id}/incorporation"): Expect(CHAIR),
+    # The language versions: everyone reads them, the Secretariat keeps them in step.
+    ("GET", DOCUMENT + "/languages"): Expect(READERS),
+    ("GET", PARAGRAPH + "/translations/{language}"): Expect(READERS),
+    ("POST", PARAGRAPH + "/translations/{language}/confirm"): Expect(SECRETARIAT),
+    ("PUT", PARAGRAPH + "/translations/{language}"): Expect(SECRETARIAT, body={"text": "Considerando"}),
     # Speaking for one's delegation.
     ("POST", DOCUMENT + "/silence/break"): Expect(SPEAKERS, body={"reason": "Guatemala objects to OP3"}),
 }
@@ -166,6 +171,7 @@ PATH_VALUES = {
     "comment_id": "1",
     "version_id": "1",
     "delegation": "GTM",
+    "language": "es",
     "session_id": "{owners_session}",
     "token_id": "{owners_token}",
     "user_id": "5",

@@ -334,9 +334,15 @@ def test_adoption_agrees_and_locks_everything_for_good(app: App) -> None:
     shown = document(app)
     assert shown["status"] == "adopted"
     assert {(p["status"], p["locked"]) for p in shown["paragraphs"]} == {("agreed", True)}
+    spanish = {
+        p["id"]: post(app, f"/paragraphs/{p['id']}/translations/es", method="GET").json()["text"]
+        for p in shown["paragraphs"]
+    }  # the Declaration's Spanish version: the hash covers it too
     expected = final_text(
         [
-            FinalParagraph(p["id"], p["label"], ParagraphKind(p["kind"]), p["text"])
+            FinalParagraph(
+                p["id"], p["label"], ParagraphKind(p["kind"]), p["text"], (("es", spanish[p["id"]]),)
+            )
             for p in shown["paragraphs"]
         ]
     )

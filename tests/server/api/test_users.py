@@ -45,6 +45,11 @@ def test_the_secretariat_adds_a_user_who_can_then_sign_in(app: App) -> None:
     assert (me["name"], me["delegation"]) == ("Ana López", "MEX")
     twice = app.client.post("/api/users", json=body, headers=app.bearer(SECRETARIAT))
     assert twice.status_code == 409
+    with Session(app.engine) as session:
+        entry = session.scalars(
+            select(AuditEntry).where(AuditEntry.subject == f"user/{added.json()['id']}")
+        ).one()
+    assert (entry.action, entry.actor_id) == ("user_added", user_id(app, SECRETARIAT))
 
 
 @pytest.mark.parametrize(
@@ -81,7 +86,8 @@ def test_a_change_of_role_closes_the_users_sockets_and_is_audited(make_app: AppF
     with Session(app.engine) as session:
         entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "role_changed")).one()
     assert (entry.subject, entry.negotiation_id) == (f"user/{target}", None)  # the installation's chain
-    assert entry.detail == "head, GTM → delegate, GTM"
+    assert entry.detail == "head.gtm@demo.consenso: delegate of GTM"
+    assert entry.actor_id == user_id(app, SECRETARIAT)
 
 
 def test_a_change_of_delegation_or_access_ends_what_is_open(app: App, disconnected: list[Ending]) -> None:
@@ -90,6 +96,11 @@ def test_a_change_of_delegation_or_access_ends_what_is_open(app: App, disconnect
     assert app.client.patch(path, json={"delegation": "HND"}, headers=headers).json()["delegation"] == "HND"
     assert app.client.patch(path, json={"active": False}, headers=headers).json()["active"] is False
     assert [e.reason for e in disconnected] == [EndReason.ACCOUNT_CHANGED, EndReason.ACCOUNT_DISABLED]
+    with Session(app.engine) as session:
+        actions = list(
+            session.scalars(select(AuditEntry.action).where(AuditEntry.subject == f"user/{target}"))
+        )
+    assert actions == ["user_added", "role_changed", "user_disabled"]  # the demo added them
 
 
 def test_renaming_a_user_ends_nothing(app: App, disconnected: list[Ending]) -> None:

@@ -8,7 +8,9 @@ from pathlib import Path
 from pycrdt import Doc
 
 from drafting.guard import Rights
-from drafting.layout import read_paragraphs
+from drafting.kinds import UpdateOrigin
+from drafting.layout import bind, read_paragraphs
+from drafting.senders import Sender
 from drafting.store import Store
 from server.sync.committer import Committer
 from server.sync.peer import CLOSE_TOO_SLOW, Peer
@@ -260,5 +262,34 @@ def test_a_client_that_sends_no_sync_step_1_still_gets_the_servers(tmp_path: Pat
             await until(lambda: bool(recorder.frames))
             assert room.is_ready
             assert getattr(decode(recorder.frames[0]), "kind", None) is SyncType.STEP1
+
+    asyncio.run(scenario())
+
+
+def test_each_update_of_the_log_names_its_sender(tmp_path: Path) -> None:
+    """A client's update is its user's and delegation's; a server edit is what caused it."""
+
+    async def scenario() -> None:
+        async with running_rooms(tmp_path) as (store, rooms):
+            room = await rooms.open(1)
+            before = room.seq
+            recorder = Recorder()
+            peer = recorder.peer()
+            room.receive_update(peer, client_edit(room.doc, "Migración 🌎 "))
+            await room.committed()
+            first, *upkeep = list(store.log(1, after=before))
+            assert first.sender == Sender.participant(PRINCIPAL.user_id, PRINCIPAL.delegation_id)
+            # The demo declaration has a Spanish version: its stale mark is the server's layout upkeep.
+            assert [row.sender for row in upkeep] == [Sender.server(UpdateOrigin.LABELS)]
+            before = room.seq
+            await room.edit(lambda doc: None, Sender.server(UpdateOrigin.RESTORE, 7))  # nothing changes
+            assert room.seq == before
+            await room.edit(
+                lambda doc: bind(doc)[1][read_paragraphs(doc)[0].id].insert(0, "¡"),
+                Sender.server(UpdateOrigin.RESTORE, 7),
+            )
+            rows = list(store.log(1, after=before))
+            assert [row.sender.origin for row in rows] == [UpdateOrigin.RESTORE]
+            assert rows[0].sender.user_id == 7 and store.verify_log(1) == []
 
     asyncio.run(scenario())

@@ -1,0 +1,277 @@
+"""Working languages: a draft's language versions, kept paragraph by paragraph in step with the source.
+
+The source text stays where every client edits it (`paragraphs`). Each language version is one more root,
+`translations.LANG`: a Y.Map, paragraph id → Y.Text, whose keys only the server writes (they follow the
+source's paragraphs: a new paragraph starts empty in every version, a deleted one goes from all of them).
+`info["document"]` names the `source_language` and the `versions`; each paragraph's `info` entry keeps,
+per version, the SHA-256 of the source text it was last confirmed against, that source text, and whether
+it is `stale` (the source changed since). Clients cannot forge any of it: `info` is the server's
+(docs/decisions/0050).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pycrdt import Doc, Map, Text
+
+from drafting.errors import InvalidInput, NotFound
+from drafting.layout import DOCUMENT_KEY, bind, read_paragraphs
+
+TRANSLATIONS_PREFIX = "translations."
+LANGUAGE = re.compile(r"[a-z]{2,3}")
+TRANSLATIONS_KEY = "translations"  # in a paragraph's info entry
+DOCUMENT_KEYS = ("source_language", "versions")  # in info["document"]
+
+
+@dataclass(frozen=True)
+class Languages:
+    """A document's source language and its other language versions."""
+
+    source: str
+    versions: tuple[str, ...]
+
+    @property
+    def all(self) -> tuple[str, ...]:
+        return (self.source, *self.versions)
+
+
+@dataclass(frozen=True)
+class Translation:
+    """One paragraph in one language version, as the Secretariat sees it."""
+
+    paragraph_id: str
+    language: str
+    text: str
+    source: str
+    stale: bool
+    confirmed_source: str | None  # the source text it was last confirmed against (None: never)
+
+
+def is_language(value: object) -> bool:
+    return isinstance(value, str) and LANGUAGE.fullmatch(value) is not None
+
+
+def root_name(language: str) -> str:
+    return TRANSLATIONS_PREFIX + language
+
+
+def language_of_root(name: str) -> str | None:
+    """The language of a translation root's name, or None for any other name."""
+    if not name.startswith(TRANSLATIONS_PREFIX):
+        return None
+    language = name[len(TRANSLATIONS_PREFIX) :]
+    return language if is_language(language) else None
+
+
+def translations(doc: Doc[Any], language: str) -> Map[Any]:
+    root: Map[Any] = doc.get(root_name(language), type=Map)
+    return root
+
+
+def source_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def parse_languages(value: str) -> tuple[str, ...]:
+    """A comma-separated list of language codes (`es,en`), in order, each once."""
+    found = [part.strip() for part in value.split(",") if part.strip()]
+    bad = [part for part in found if not is_language(part)]
+    if bad or not found:
+        raise InvalidInput(
+            "languages are two- or three-letter lowercase codes separated by commas, like es,en",
+            code="invalid_languages",
+        )
+    return tuple(dict.fromkeys(found))
+
+
+def choose_languages(configured: Sequence[str], source: str | None) -> Languages:
+    """A new document's languages: `source` (default the first configured) and every other one."""
+    chosen = source or configured[0]
+    if chosen not in configured:
+        raise InvalidInput(
+            f"{chosen!r} is not a working language here (they are {', '.join(configured)})",
+            code="unknown_language",
+            language=chosen,
+        )
+    return Languages(chosen, tuple(language for language in configured if language != chosen))
+
+
+def read_languages(doc: Doc[Any]) -> Languages | None:
+    """The document's languages, or None for a document with one text only."""
+    meta = _plain(bind(doc)[2].get(DOCUMENT_KEY))
+    source, versions = meta.get("source_language"), meta.get("versions")
+    if not is_language(source) or not isinstance(versions, list):
+        return None
+    return Languages(str(source), tuple(str(v) for v in versions if is_language(v) and v != source))
+
+
+def write_languages(doc: Doc[Any], languages: Languages) -> None:
+    """Give a document its languages and an empty, stale text per version for every paragraph. The
+    caller owns the transaction."""
+    info = bind(doc)[2]
+    meta = _plain(info.get(DOCUMENT_KEY))
+    info[DOCUMENT_KEY] = {**meta, "source_language": languages.source, "versions": list(languages.versions)}
+    carry_over(doc)
+    mark_stale(doc)
+
+
+def fill_version(doc: Doc[Any], language: str, paragraph_ids: Sequence[str], texts: Sequence[str]) -> None:
+    """Write a version's text of each paragraph, translated from the source as it is: each confirmed.
+    The caller owns the transaction."""
+    if len(texts) != len(paragraph_ids):
+        raise InvalidInput(
+            f"the {language} version has {len(texts)} paragraphs, the source {len(paragraph_ids)}",
+            code="version_mismatch",
+        )
+    version = translations(doc, language)
+    for paragraph_id, words in zip(paragraph_ids, texts, strict=True):
+        version[paragraph_id] = Text(words)
+        confirm(doc, paragraph_id, language)
+
+
+def carry_over(doc: Doc[Any]) -> bool:
+    """Every version holds exactly the source's paragraphs: new ones start empty, deleted ones go.
+    The caller owns the transaction; returns whether anything was written."""
+    languages = read_languages(doc)
+    if languages is None:
+        return False
+    _, texts, _ = bind(doc)
+    present = {key for key, value in texts.items() if isinstance(value, Text)}
+    changed = False
+    for language in languages.versions:
+        version = translations(doc, language)
+        for paragraph_id in present - set(version.keys()):
+            version[paragraph_id] = Text()
+            changed = True
+        for paragraph_id in set(version.keys()) - present:
+            del version[paragraph_id]
+            changed = True
+    return changed
+
+
+def keep_in_step(doc: Doc[Any], changed: Iterable[str] | None, *, structure: bool = False) -> bool:
+    """After a change to the source: the versions follow its paragraphs (`structure`: some may have been
+    added or removed) and the stale marks of the paragraphs whose text `changed` (None: any) follow their
+    texts. The caller owns the transaction; returns whether anything was written."""
+    if read_languages(doc) is None:
+        return False
+    carried = carry_over(doc) if structure or changed is None else False
+    return mark_stale(doc, None if carried else changed) or carried
+
+
+def mark_stale(doc: Doc[Any], paragraph_ids: Iterable[str] | None = None) -> bool:
+    """Bring the stale marks of these paragraphs (None: all) in line with their source texts: a version
+    is stale unless the source hashes to what it was last confirmed against. The caller owns the
+    transaction; returns whether anything was written."""
+    languages = read_languages(doc)
+    if languages is None:
+        return False
+    _, texts, info = bind(doc)
+    changed = False
+    for paragraph_id in texts.keys() if paragraph_ids is None else paragraph_ids:
+        text = texts.get(paragraph_id)
+        if not isinstance(text, Text) or paragraph_id == DOCUMENT_KEY or paragraph_id not in info:
+            continue
+        meta = _plain(info.get(paragraph_id))
+        marks = dict(meta.get(TRANSLATIONS_KEY) or {})
+        current = source_hash(str(text))
+        wanted = {}
+        for language in languages.versions:
+            mark = dict(marks.get(language) or {})
+            confirmed = mark.get("confirmed_against")
+            wanted[language] = {
+                "confirmed_against": confirmed,
+                "confirmed_source": mark.get("confirmed_source"),
+                "stale": confirmed != current,
+            }
+        if wanted != marks:
+            info[paragraph_id] = {**meta, TRANSLATIONS_KEY: wanted}
+            changed = True
+    return changed
+
+
+def confirm(doc: Doc[Any], paragraph_id: str, language: str) -> None:
+    """The translation of `paragraph_id` into `language` is up to date with the source as it is now.
+    The caller owns the transaction."""
+    translation = read_translation(doc, paragraph_id, language)
+    _, _, info = bind(doc)
+    meta = _plain(info.get(paragraph_id))
+    marks = dict(meta.get(TRANSLATIONS_KEY) or {})
+    marks[language] = {
+        "confirmed_against": source_hash(translation.source),
+        "confirmed_source": translation.source,
+        "stale": False,
+    }
+    info[paragraph_id] = {**meta, TRANSLATIONS_KEY: marks}
+
+
+def read_translation(doc: Doc[Any], paragraph_id: str, language: str) -> Translation:
+    languages = read_languages(doc)
+    if languages is None or language not in languages.versions:
+        raise NotFound("language version", language)
+    _, texts, info = bind(doc)
+    source = texts.get(paragraph_id)
+    text = translations(doc, language).get(paragraph_id)
+    if not isinstance(source, Text) or not isinstance(text, Text):
+        raise NotFound("paragraph", paragraph_id)
+    mark = dict(_plain(info.get(paragraph_id)).get(TRANSLATIONS_KEY, {}).get(language) or {})
+    confirmed = mark.get("confirmed_source")
+    return Translation(
+        paragraph_id,
+        language,
+        str(text),
+        str(source),
+        stale=mark.get("confirmed_against") != source_hash(str(source)),
+        confirmed_source=confirmed if isinstance(confirmed, str) else None,
+    )
+
+
+def read_version(doc: Doc[Any], language: str) -> dict[str, str]:
+    """paragraph id → text of one language version (the source language: the source)."""
+    languages = read_languages(doc)
+    _, texts, _ = bind(doc)
+    if languages is None or language == languages.source:
+        return {key: str(value) for key, value in texts.items() if isinstance(value, Text)}
+    if language not in languages.versions:
+        raise NotFound("language version", language)
+    return {key: str(value) for key, value in translations(doc, language).items() if isinstance(value, Text)}
+
+
+@dataclass(frozen=True)
+class StaleTranslation:
+    paragraph_id: str
+    label: str
+    language: str
+
+
+def stale_list(doc: Doc[Any]) -> list[StaleTranslation]:
+    """Every stale translation, in reading order."""
+    labels = {paragraph.id: paragraph.label for paragraph in read_paragraphs(doc)}
+    return [
+        StaleTranslation(paragraph_id, labels[paragraph_id], language)
+        for paragraph_id, language in stale_translations(doc, list(labels))
+    ]
+
+
+def stale_translations(doc: Doc[Any], paragraph_ids: Sequence[str]) -> list[tuple[str, str]]:
+    """(paragraph id, language) of every stale translation, in the order of `paragraph_ids`."""
+    languages = read_languages(doc)
+    if languages is None:
+        return []
+    return [
+        (paragraph_id, language)
+        for paragraph_id in paragraph_ids
+        for language in languages.versions
+        if read_translation(doc, paragraph_id, language).stale
+    ]
+
+
+def _plain(value: object) -> dict[str, Any]:
+    if isinstance(value, Map):
+        return dict(value.to_py() or {})
+    return dict(value) if isinstance(value, dict) else {}
