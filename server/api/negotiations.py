@@ -22,6 +22,7 @@ from drafting.catalogue import (
 from drafting.errors import InvalidInput
 from drafting.importing import ZIP_SIGNATURE, classify, paragraphs_from_file
 from drafting.kinds import DocumentKind, ParagraphKind
+from drafting.languages import choose_languages
 from drafting.models import Negotiation, User
 from server.api.documents import DOCUMENT_SUMMARY, document_summary
 from server.api.pipeline import Call, Upload, endpoint
@@ -33,6 +34,9 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 DelegationCode = Annotated[
     str,
     Bounds(min_length=1, max_length=16, pattern=r"[A-Za-z0-9_-]{1,16}", description="a delegation's code"),
+]
+Language = Annotated[
+    str, Bounds(min_length=2, max_length=8, pattern=r"[a-z]{2,3}", description="a language code")
 ]
 DELEGATION_REF = obj(code=STRING, name=STRING)
 NEGOTIATION_SUMMARY = obj(
@@ -64,12 +68,14 @@ class NewDocument:
     title: Name
     kind: DocumentKind
     paragraphs: Annotated[list[GivenParagraph], Bounds(max_length=100_000)] = field(default_factory=list)
+    source_language: Language | None = None  # one of CONSENSO_LANGUAGES; none: the first of them
 
 
 @dataclass(frozen=True)
 class ImportQuery:
     title: Name
     kind: DocumentKind = DocumentKind.DECLARATION
+    source_language: Language | None = None
 
 
 def negotiation_summary(negotiation: Negotiation) -> dict[str, Any]:
@@ -148,12 +154,21 @@ async def add_participant(call: Call) -> dict[str, Any]:
 
 
 async def _create(
-    call: Call, title: str, kind: DocumentKind, paragraphs: list[tuple[ParagraphKind, str]], how: str
+    call: Call,
+    title: str,
+    kind: DocumentKind,
+    paragraphs: list[tuple[ParagraphKind, str]],
+    how: str,
+    source_language: str | None,
 ) -> dict[str, Any]:
+    """Create the document in the working languages (its paragraphs in the source, the others stale)."""
     negotiation_id: int = call.path["negotiation_id"]
+    languages = choose_languages(call.services.settings.languages, source_language)
 
     def work(session: Session, user: User) -> dict[str, Any]:
-        document = create_document(session, negotiation_id, kind, title, paragraphs, created_by=user.id)
+        document = create_document(
+            session, negotiation_id, kind, title, paragraphs, created_by=user.id, languages=languages
+        )
         detail = f"{kind.value} {document.title!r}: {len(paragraphs)} paragraphs {how}"
         audit.record(session, user.id, "document_created", f"document/{document.id}", detail)
         return document_summary(session, document)
@@ -188,7 +203,7 @@ async def add_document(call: Call) -> dict[str, Any]:
     paragraphs = [
         (given.kind or kind, text) for given, (kind, text) in zip(body.paragraphs, guessed, strict=True)
     ]
-    return await _create(call, body.title, body.kind, paragraphs, "given")
+    return await _create(call, body.title, body.kind, paragraphs, "given", body.source_language)
 
 
 @endpoint(
@@ -196,7 +211,7 @@ async def add_document(call: Call) -> dict[str, Any]:
     NEGOTIATION + "/documents/import",
     Action.CREATE_DOCUMENT,
     "Create a document from a draft sent as the body: a Word .docx file or UTF-8 plain text "
-    "(?title=…&kind=…); one paragraph per .docx paragraph or per blank-line-separated block",
+    "(?title=…&kind=…&source_language=…); one paragraph per .docx paragraph or blank-line-separated block",
     query=ImportQuery,
     uploads=("text/plain", DOCX, "application/octet-stream"),
     response=DOCUMENT_SUMMARY,
@@ -207,7 +222,7 @@ async def import_document(call: Call) -> dict[str, Any]:
     upload: Upload = call.body
     paragraphs = paragraphs_from_file(upload.data, call.services.settings.layout.max_paragraphs)
     how = "imported from .docx" if upload.data.startswith(ZIP_SIGNATURE) else "imported from text"
-    return await _create(call, query.title, query.kind, paragraphs, how)
+    return await _create(call, query.title, query.kind, paragraphs, how, query.source_language)
 
 
 endpoints = [list_negotiations, add_negotiation, add_participant, add_document, import_document]

@@ -122,9 +122,9 @@ export const createNegotiation = (body) => post('/api/negotiations', body)
 export const admitDelegation = (id, delegation) => post(`${negotiation(id)}/participants`, { delegation })
 export const createDocument = (id, body) => post(`${negotiation(id)}/documents`, body)
 /** A .docx or .txt File as the body; its type from its name when the browser gives none. */
-export function importDocument (id, { title, kind }, file) {
+export function importDocument (id, { title, kind, source_language: language }, file) {
   const type = file.name.toLowerCase().endsWith('.docx') ? DOCX : 'text/plain'
-  const query = new URLSearchParams({ title, kind })
+  const query = new URLSearchParams({ title, kind, ...(language ? { source_language: language } : {}) })
   return request('POST', `${negotiation(id)}/documents/import?${query}`, undefined, { type, data: file })
 }
 export const listDelegations = () => get('/api/delegations')

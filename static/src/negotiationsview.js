@@ -2,7 +2,7 @@
 // in one (empty, or imported from a .docx or .txt draft); admitting a delegation; a new negotiation.
 import * as api from './api.js'
 import { h } from './dom.js'
-import { plural, t } from './i18n.js'
+import { LANGUAGES, currentLanguage, plural, t } from './i18n.js'
 import { loadInto } from './errors.js'
 import { documentItem } from './documents.js'
 import { delegationOptions, field, input, noticeLine, redrawer, run, select, statusLine } from './forms.js'
@@ -17,18 +17,21 @@ function newDocumentForm (negotiation, context, redraw) {
   const id = (name) => `n${negotiation.id}-${name}`
   const title = input(id('title'), { required: true, maxlength: 300, autocomplete: 'off' })
   const kind = select(id('kind'), kindOptions())
+  const language = select(id('language'), LANGUAGES.map((code) => [code, t(`secretariat.document.language.${code}`)]), currentLanguage(),
+    { 'aria-describedby': `${id('language')}-hint` })
   const file = input(id('file'), { type: 'file', accept: `.docx,.txt,${api.DOCX},text/plain`, 'aria-describedby': `${id('file')}-hint` })
   const status = statusLine()
   const form = h('form', { class: 'register-form', 'data-form': 'new-document' },
     field(t('secretariat.document.title'), title),
     field(t('secretariat.document.kind'), kind),
+    field(t('secretariat.document.language'), language, t('secretariat.document.language_hint')),
     field(t('secretariat.document.file'), file, t('secretariat.document.file_hint')),
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'button-primary' }, t('secretariat.document.create'))),
     status)
   form.addEventListener('submit', async (event) => {
     event.preventDefault()
     const chosen = file.files?.[0]
-    const body = { title: title.value.trim(), kind: kind.value }
+    const body = { title: title.value.trim(), kind: kind.value, source_language: language.value }
     const created = await run(status, () => chosen ? api.importDocument(negotiation.id, body, chosen) : api.createDocument(negotiation.id, body))
     if (created) {
       await context.reloadDocuments()

@@ -64,6 +64,7 @@ def test_the_secretariat_creates_a_negotiation_imports_a_draft_and_registers_peo
     # A draft imported from Word, opened at once with its paragraphs.
     card.get_by_text("Add a document").click()
     card.get_by_label("Title of the document").fill("Declaración de Tegucigalpa")
+    card.get_by_label("Language of the draft").select_option("es")
     card.get_by_label("Draft to import (optional)").set_input_files(draft_docx(tmp_path / "declaracion.docx"))
     card.get_by_role("button", name="Create document").click()
     expect(page.locator(".register-notice")).to_contain_text("created", timeout=WAIT_MS)
@@ -73,6 +74,10 @@ def test_the_secretariat_creates_a_negotiation_imports_a_draft_and_registers_peo
     expect(labels).to_have_text(["", "PP1", "OP1"], timeout=WAIT_MS)
     expect(page.locator(".paragraph").nth(2)).to_contain_text("protección consular")
     expect(page.locator("#draft-negotiation")).to_have_text("XXI Vice-Ministerial Meeting, Tegucigalpa 2016")
+    languages = page.evaluate(
+        "fetch(`/api/documents/${location.hash.split('/')[2]}/languages`).then((r) => r.json())"
+    )
+    assert (languages["source_language"], languages["versions"]) == ("es", ["en"])
 
     # A delegation and a user.
     page.goto(f"{live_server.url}/#/secretariat/delegations")

@@ -367,5 +367,10 @@ export default {
   'structure.deleted': '{label} deleted.',
   'announce.inserted': '{by} inserted {label}.',
   'announce.moved': '{by} moved {label}.',
-  'announce.deleted': '{by} deleted {label}.'
+  'announce.deleted': '{by} deleted {label}.',
+  'secretariat.document.language': 'Language of the draft',
+  'secretariat.document.language_hint': 'The other working language gets a version to translate, paragraph by paragraph.',
+  'secretariat.document.language.en': 'English',
+  'secretariat.document.language.es': 'Spanish',
+  'error.unknown_language': '“{language}” is not a working language of this conference.'
 }

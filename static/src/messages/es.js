@@ -367,5 +367,10 @@ export default {
   'structure.deleted': '{label} suprimido.',
   'announce.inserted': '{by} insertó {label}.',
   'announce.moved': '{by} movió {label}.',
-  'announce.deleted': '{by} suprimió {label}.'
+  'announce.deleted': '{by} suprimió {label}.',
+  'secretariat.document.language': 'Idioma del borrador',
+  'secretariat.document.language_hint': 'El otro idioma de trabajo recibe una versión para traducir, párrafo por párrafo.',
+  'secretariat.document.language.en': 'Inglés',
+  'secretariat.document.language.es': 'Español',
+  'error.unknown_language': '«{language}» no es un idioma de trabajo de esta conferencia.'
 }

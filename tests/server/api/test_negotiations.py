@@ -193,3 +193,28 @@ def test_a_delegation_is_admitted_to_a_negotiation(app: App) -> None:
     assert [p["code"] for p in again.json()["participants"]] == ["CAN", "GTM"]
     canada = app.client.get("/api/negotiations", headers=app.bearer("head.can@demo.consenso")).json()
     assert created["id"] in [n["id"] for n in canada]
+
+
+def test_a_document_is_created_in_the_working_languages_its_source_chosen(app: App) -> None:
+    headers = app.bearer(SECRETARIAT)
+    body = {
+        "title": "Declaration",
+        "kind": "declaration",
+        "source_language": "en",
+        "paragraphs": [{"text": "Agree."}],
+    }
+    created = app.client.post("/api/negotiations/1/documents", json=body, headers=headers)
+    assert created.status_code == 201, created.text
+    languages = app.client.get(f"/api/documents/{created.json()['id']}/languages", headers=headers).json()
+    assert (languages["source_language"], languages["versions"]) == ("en", ["es"])
+    imported = app.client.post(
+        "/api/negotiations/1/documents/import?title=Declaración",
+        content=b"Acuerdan.",
+        headers=headers | {"Content-Type": "text/plain"},
+    )
+    languages = app.client.get(f"/api/documents/{imported.json()['id']}/languages", headers=headers).json()
+    assert languages["source_language"] == "es"  # the first working language
+    refused = app.client.post(
+        "/api/negotiations/1/documents", json=body | {"source_language": "fr"}, headers=headers
+    )
+    assert refused.status_code == 422 and refused.json()["code"] == "unknown_language"
