@@ -49,7 +49,10 @@ export async function renderDelegations (container, context) {
   if (delegations === null) return
   const status = noticeLine()
   const redraw = redrawer(container, renderDelegations, context)
+  // Adding comes first: the register below is long (sixteen delegations at the RCM).
   container.replaceChildren(
+    h('h2', { class: 'section-title' }, t('secretariat.delegation.new')),
+    newDelegationForm(redraw),
     h('h2', { class: 'section-title' }, t('secretariat.delegations.heading')),
     status,
     h('table', { class: 'register-table' },
@@ -59,7 +62,5 @@ export async function renderDelegations (container, context) {
         h('th', { scope: 'col', id: 'column-name' }, t('secretariat.delegation.name')),
         h('th', { scope: 'col', id: 'column-kind' }, t('secretariat.delegation.kind')),
         h('td', {}))),
-      h('tbody', {}, delegations.map((d) => row(d, status)))),
-    h('h2', { class: 'section-title' }, t('secretariat.delegation.new')),
-    newDelegationForm(redraw))
+      h('tbody', {}, delegations.map((d) => row(d, status)))))
 }

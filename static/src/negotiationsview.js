@@ -17,6 +17,7 @@ function newDocumentForm (negotiation, context, redraw) {
   const id = (name) => `n${negotiation.id}-${name}`
   const title = input(id('title'), { required: true, maxlength: 300, autocomplete: 'off' })
   const kind = select(id('kind'), kindOptions())
+  // Each language by its own name, as the language switch names it.
   const language = select(id('language'), LANGUAGES.map((code) => [code, t(`secretariat.document.language.${code}`)]), currentLanguage(),
     { 'aria-describedby': `${id('language')}-hint` })
   const file = input(id('file'), { type: 'file', accept: `.docx,.txt,${api.DOCX},text/plain`, 'aria-describedby': `${id('file')}-hint` })

@@ -73,7 +73,10 @@ export async function renderUsers (container, context) {
   const [users, delegations] = loaded
   const status = noticeLine()
   const redraw = redrawer(container, renderUsers, context)
+  // Adding comes first: the register below is long.
   container.replaceChildren(
+    h('h2', { class: 'section-title' }, t('secretariat.user.new')),
+    newUserForm(context.me, delegations, redraw),
     h('h2', { class: 'section-title' }, t('secretariat.users.heading')),
     h('p', { class: 'hint' }, t('secretariat.users.hint')),
     status,
@@ -85,7 +88,5 @@ export async function renderUsers (container, context) {
         h('th', { scope: 'col', id: 'column-delegation' }, t('secretariat.user.delegation')),
         h('th', { scope: 'col' }, t('secretariat.user.access')),
         h('td', {}))),
-      h('tbody', {}, byDelegation(users).map((u) => row(u, context.me, delegations, status)))),
-    h('h2', { class: 'section-title' }, t('secretariat.user.new')),
-    newUserForm(context.me, delegations, redraw))
+      h('tbody', {}, byDelegation(users).map((u) => row(u, context.me, delegations, status)))))
 }

@@ -371,6 +371,6 @@ export default {
   'secretariat.document.language': 'Language of the draft',
   'secretariat.document.language_hint': 'The other working language gets a version to translate, paragraph by paragraph.',
   'secretariat.document.language.en': 'English',
-  'secretariat.document.language.es': 'Spanish',
+  'secretariat.document.language.es': 'Español',
   'error.unknown_language': '“{language}” is not a working language of this conference.'
 }

@@ -370,7 +370,7 @@ export default {
   'announce.deleted': '{by} suprimió {label}.',
   'secretariat.document.language': 'Idioma del borrador',
   'secretariat.document.language_hint': 'El otro idioma de trabajo recibe una versión para traducir, párrafo por párrafo.',
-  'secretariat.document.language.en': 'Inglés',
+  'secretariat.document.language.en': 'English',
   'secretariat.document.language.es': 'Español',
   'error.unknown_language': '«{language}» no es un idioma de trabajo de esta conferencia.'
 }
