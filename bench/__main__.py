@@ -4,6 +4,7 @@
     .venv/bin/python -m bench --only keystrokes --editors 200 --repeats 1
     .venv/bin/python -m bench --variant guard-on: --variant guard-off:CONSENSO_BENCHMARK_WITHOUT_GUARD=1
     .venv/bin/python -m bench --only profile --editors 200    # py-spy on the server
+    .venv/bin/python -m bench --only instances --editors 50   # three instances behind HAProxy
 
 A variant is a label and server environment variables; every keystroke run is repeated per variant, so
 a server setting can be compared with itself on the same machine, interleaved to share the noise.
@@ -20,11 +21,25 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from bench import browser, cold_open, delivery, keystrokes, memory, peers, profile, report, time_travel
+from bench import (
+    browser,
+    cold_open,
+    delivery,
+    instances,
+    keystrokes,
+    memory,
+    peers,
+    profile,
+    report,
+    time_travel,
+)
 from bench.server import Fixture
 
 RESULTS = Path(__file__).resolve().parent / "results"
-PARTS = ("keystrokes", "delivery", "flood", "cold", "memory", "history", "profile", "peers", "browser")
+PARTS = (
+    "keystrokes", "delivery", "flood", "cold", "memory", "history", "profile", "peers", "browser",
+    "instances",
+)  # fmt: skip
 
 
 def _variant(text: str) -> tuple[str, dict[str, str]]:
@@ -44,7 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--only",
-        default="keystrokes,delivery,flood,cold,memory,history,browser",
+        default="keystrokes,delivery,flood,cold,memory,history,browser,instances",
         help=f"comma-separated, of {PARTS}",
     )
     parser.add_argument("--readers", default="50,200", help="reader counts for the delivery part")
@@ -80,6 +95,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--memory-edits", type=int, default=10_000)
     parser.add_argument("--memory-repeats", type=int, default=2)
     parser.add_argument("--browser-repeats", type=int, default=5, help="page loads per draft size")
+    parser.add_argument("--instances", type=int, default=3, help="instances behind HAProxy (part instances)")
     parser.add_argument("--out", type=Path, default=RESULTS)
     return parser
 
@@ -152,6 +168,8 @@ def main(argv: list[str] | None = None) -> int:
                 server_env=variants[0][1],
             )  # fmt: skip
             sections += ["## Side by side (peer harness)", "", table, ""]
+        if "instances" in parts:
+            sections += _instances(args, editor_counts, raw)
         if "browser" in parts:
             print("browser: bundle size, time to an editable draft", file=sys.stderr, flush=True)
             measured = browser.run(fixture, repeats=args.browser_repeats)
@@ -290,6 +308,26 @@ def _flood(
     for label, group in runs.items():
         sections += [report.flood_md(group, label), ""]
     return sections
+
+
+def _instances(args: argparse.Namespace, editor_counts: list[int], raw: dict[str, object]) -> list[str]:
+    """The keystroke runs through HAProxy over `--instances` instances sharing PostgreSQL and Redis."""
+    results = []
+    for repeat in range(args.repeats):
+        for editors in editor_counts:
+            if args.settle:
+                keystrokes.wait_for_quiet(args.settle)
+            print(f"instances: {args.instances}, {editors} editors", file=sys.stderr, flush=True)
+            config = keystrokes.RunConfig(
+                editors=editors, duration=args.duration, rate=args.rate, workers=args.workers, seed=repeat + 1
+            )
+            try:
+                results.append(instances.run(config, args.instances))
+            except instances.Unavailable as exc:
+                return [f"## Keystrokes through {args.instances} instances", "", f"Not run: {exc}.", ""]
+    raw["instances"] = [asdict(r) for r in results]
+    label = f"{args.instances} instances behind HAProxy, PostgreSQL and Redis"
+    return [f"## Keystrokes through {label}", "", report.keystrokes_md(results), ""]
 
 
 def _profile(fixture: Fixture, args: argparse.Namespace, editors: int, env: dict[str, str]) -> list[str]:

@@ -157,20 +157,13 @@ class ServerProcess:
         return found
 
     def rss_mb(self) -> float:
-        return sum(_status_kb(pid, "VmRSS") for pid in self.pids()) / 1024
+        return status_mb(self.pids(), "VmRSS")
 
     def peak_rss_mb(self) -> float:
-        return sum(_status_kb(pid, "VmHWM") for pid in self.pids()) / 1024
+        return status_mb(self.pids(), "VmHWM")
 
     def cpu_seconds(self) -> float:
-        total = 0.0
-        for pid in self.pids():
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            total += (int(fields[11]) + int(fields[12])) / TICKS
-        return total
+        return cpu_seconds(self.pids())
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -180,6 +173,23 @@ class ServerProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU seconds of these processes so far."""
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / TICKS
+    return total
+
+
+def status_mb(pids: list[int], key: str) -> float:
+    """A memory figure of /proc/PID/status (VmRSS, VmHWM) summed over these processes, in MB."""
+    return sum(_status_kb(pid, key) for pid in pids) / 1024
 
 
 def _status_kb(pid: int, key: str) -> int:

@@ -144,3 +144,14 @@ class AuditHead(Base):
     chain: Mapped[str] = mapped_column(String(40), primary_key=True)
     entries: Mapped[int] = mapped_column(Integer)
     last_hash: Mapped[str] = mapped_column(String(64))
+
+
+class DocumentLease(Base):
+    """Which instance writes a document (several instances, docs/decisions/0043): the holder, until
+    `expires_at`, under a fencing `token` that grows by one at every take; a commit names the token."""
+
+    __tablename__ = "document_leases"
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(100))
+    token: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

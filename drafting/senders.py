@@ -7,7 +7,9 @@ incorporated it and the position version). Authorship (drafting.authorship) attr
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from drafting.kinds import UpdateOrigin
 
@@ -33,6 +35,17 @@ class Sender:
     def server(cls, origin: UpdateOrigin, user_id: int | None = None) -> Sender:
         """One of the server's own edits, on behalf of `user_id` when a person asked for it."""
         return cls(origin, user_id)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Sender:
+        """The sender that `as_json` wrote."""
+        origin = data.get("origin")
+        return cls(
+            UpdateOrigin(origin) if origin is not None else None,
+            data.get("user_id"),
+            data.get("delegation_id"),
+            data.get("position_version_id"),
+        )
 
     def as_json(self) -> dict[str, str | int | None]:
         return {

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -21,6 +21,7 @@ from pycrdt import Doc
 from sqlalchemy import Connection, Engine, delete, func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from drafting import leases
 from drafting.chain import Break, genesis, link, missing, moment, sha256_hex
 from drafting.clock import utcnow
 from drafting.errors import StorageUnavailable
@@ -141,12 +142,24 @@ class Store:
         self._heads: dict[int, tuple[int, str]] = {}
         self._heads_lock = threading.Lock()
 
-    def commit(self, updates: Sequence[PendingUpdate], checkpoints: Sequence[Checkpoint] = ()) -> None:
-        """Commit a batch of updates of any documents, and checkpoints they reach, in one transaction."""
+    def commit(
+        self,
+        updates: Sequence[PendingUpdate],
+        checkpoints: Sequence[Checkpoint] = (),
+        fences: Mapping[int, int] | None = None,
+    ) -> None:
+        """Commit a batch of updates of any documents, and checkpoints they reach, in one transaction.
+
+        `fences` (document id → lease token, drafting.leases) are checked in the same transaction: if
+        another instance took over any of those documents, nothing is committed (StaleLease)."""
         if not updates and not checkpoints:
             return
         try:
             with self._heads_lock, self.engine.begin() as connection:
+                if fences:
+                    taken_over = leases.stale(connection, dict(fences))
+                    if taken_over:
+                        raise leases.StaleLease(taken_over)
                 heads = self._link(connection, updates)
                 for checkpoint in checkpoints:
                     self._write_checkpoint(connection, checkpoint)
@@ -157,6 +170,11 @@ class Store:
                 for update in updates:
                     self._heads.pop(update.document_id, None)
             raise StorageUnavailable(str(exc.__cause__ or exc)) from exc
+        except leases.StaleLease:
+            with self._heads_lock:
+                for update in updates:
+                    self._heads.pop(update.document_id, None)
+            raise
 
     def _link(self, connection: Connection, updates: Sequence[PendingUpdate]) -> dict[int, tuple[int, str]]:
         """Insert the rows, each linked to the one before it; returns the new head of each document."""

@@ -16,6 +16,7 @@ from typing import Any
 
 from auth.endings import EndReason, Standing
 from auth.principal import Principal
+from server.pubsub import Bus
 from server.signin.watch import Watch
 
 QUEUE_LIMIT = 256
@@ -46,13 +47,36 @@ def ended_notice(reason: EndReason) -> Notice:
 
 
 class Notices:
-    """In-process fan-out of notices to the listeners of each document."""
+    """Fan-out of notices to the listeners of each document: in-process, or through every instance's
+    (server/pubsub.py) when several share the documents."""
 
-    def __init__(self, watch: Watch) -> None:
+    def __init__(self, watch: Watch, bus: Bus | None = None) -> None:
         self.watch = watch
         self._listeners: dict[int, set[_Listener]] = defaultdict(set)
+        self._bus = bus
+        if bus is not None:
+            bus.subscribe("notices", self._received)
 
     def publish(self, document_id: int, notice: Notice) -> None:
+        if self._bus is not None:
+            self._bus.publish(
+                "notices",
+                {
+                    "document_id": document_id,
+                    "kind": notice.kind,
+                    "payload": notice.payload,
+                    "delegation_id": notice.delegation_id,
+                },
+            )
+        else:
+            self.deliver(document_id, notice)
+
+    def _received(self, message: dict[str, Any]) -> None:
+        notice = Notice(message["kind"], message["payload"], message["delegation_id"])
+        self.deliver(int(message["document_id"]), notice)
+
+    def deliver(self, document_id: int, notice: Notice) -> None:
+        """Give `notice` to this process's listeners of the document."""
         for listener in list(self._listeners.get(document_id, ())):
             if notice.delegation_id is not None and listener.principal.delegation_id != notice.delegation_id:
                 continue

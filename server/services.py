@@ -8,7 +8,7 @@ import asyncio
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -19,12 +19,15 @@ from drafting.clock import utcnow
 from drafting.database import make_engine
 from drafting.store import Store
 from server.consensus.clock import SilenceClock
+from server.consensus.locks import DocumentLocks
 from server.consensus.workflow import ConsensusWorkflow
 from server.notices import Notices
+from server.pubsub import Bus, SharedEndings
 from server.settings import Settings
 from server.signin.watch import EndingsChannel, InProcessEndings, Watch
 from server.sync.awareness import PresenceLimits
 from server.sync.committer import Committer
+from server.sync.instances import Instance, InstanceRooms
 from server.sync.rooms import Rooms
 
 T = TypeVar("T")
@@ -40,6 +43,7 @@ class Services:
     notices: Notices
     committer: Committer | None = None
     rooms: Rooms | None = None
+    bus: Bus | None = None  # several instances: notices and endings through Redis
     consensus: ConsensusWorkflow = field(init=False)
     silence_clock: SilenceClock = field(init=False)
 
@@ -49,6 +53,8 @@ class Services:
             lambda: self.rooms,
             self.notices,
             default_silence=timedelta(hours=self.settings.silence_hours),
+            # Several instances: the lock of each document's consensus changes is PostgreSQL's.
+            locks=DocumentLocks(self.engine if self.settings.instance_id is not None else None),
         )
         self.silence_clock = SilenceClock(self.consensus)
         self.consensus.deadlines_changed = self.silence_clock.wake
@@ -61,17 +67,27 @@ class Services:
             now = utcnow()
             return await services.in_session(lambda session: ended_standings(session, standings, now))
 
-        endings = InProcessEndings()
+        bus = None
+        endings: EndingsChannel = InProcessEndings()
+        if settings.instance_id is not None and settings.redis_url is not None:
+            bus = Bus(settings.redis_url, settings.redis_prefix)
+            endings = SharedEndings(bus)
         watch = Watch(endings, check, interval=settings.credential_check_seconds)
-        services = cls(settings, engine, Store(engine), endings, watch, Notices(watch))
+        services = cls(settings, engine, Store(engine), endings, watch, Notices(watch, bus), bus=bus)
+        if bus is not None:
+            bus.subscribe("presence", services._presence)
         return services
 
+    def _presence(self, message: dict[str, Any]) -> None:
+        if isinstance(self.rooms, InstanceRooms):
+            self.rooms.presence_arrived(message)
+
     async def start(self) -> None:
+        if self.bus is not None:
+            await self.bus.start()
         self.committer = Committer(self.store)
         self.committer.start()
-        self.rooms = Rooms(
-            self.store,
-            self.committer,
+        options: dict[str, Any] = dict(
             idle_seconds=self.settings.room_idle_seconds,
             checkpoint_every=self.settings.checkpoint_every,
             guard=self.settings.guard,
@@ -83,6 +99,16 @@ class Services:
             layout=self.settings.layout,
             on_open=self.consensus.realign,
         )
+        settings = self.settings
+        if settings.instance_id is not None and settings.redis_url is not None:
+            instance = Instance(
+                settings.instance_id, settings.redis_url, settings.redis_prefix, settings.lease_seconds
+            )
+            shared = InstanceRooms(self.store, self.committer, instance, self.bus, **options)
+            shared.start()
+            self.rooms = shared
+        else:
+            self.rooms = Rooms(self.store, self.committer, **options)
         await self.silence_clock.start()
         self.watch.start()
 
@@ -93,7 +119,11 @@ class Services:
             await self.committer.stop()
         if self.rooms is not None:
             await self.rooms.checkpoint_all()
+            if isinstance(self.rooms, InstanceRooms):
+                await self.rooms.stop()
             self.rooms.close_all()
+        if self.bus is not None:
+            await self.bus.stop()
         self.engine.dispose()
 
     async def in_session(self, work: Callable[[Session], T]) -> T:

@@ -57,6 +57,10 @@ class Settings:
     production: bool = False
     guard: bool = True  # off only to measure the guard's cost in the benchmark
     redis_url: str | None = None
+    # Set: this process is one of several instances sharing documents through Redis (docs/decisions/0043).
+    instance_id: str | None = None
+    redis_prefix: str = "consenso"
+    lease_seconds: float = 6.0
     silence_hours: int = 72
     tokens: TokenSettings = field(default_factory=TokenSettings)
     oidc_providers: Mapping[str, ProviderConfig] = field(default_factory=dict)
@@ -65,6 +69,13 @@ class Settings:
     languages: tuple[str, ...] = ("es", "en")  # the working languages; a new document's source is one
 
     def __post_init__(self) -> None:
+        if self.instance_id is not None and (
+            self.redis_url is None or self.database_url.startswith("sqlite")
+        ):
+            raise SettingsError(
+                "CONSENSO_INSTANCE_ID needs CONSENSO_REDIS_URL and a PostgreSQL CONSENSO_DATABASE_URL: "
+                "several instances share documents through both"
+            )
         if self.production and self.demo:
             raise SettingsError(
                 "CONSENSO_DEMO cannot be on with CONSENSO_PRODUCTION: demo sign-in has no password"
@@ -142,6 +153,9 @@ class Settings:
             production=read("CONSENSO_PRODUCTION", _flag, False),
             guard=not read("CONSENSO_BENCHMARK_WITHOUT_GUARD", _flag, False),
             redis_url=read("CONSENSO_REDIS_URL", _redis_url, None),
+            instance_id=read("CONSENSO_INSTANCE_ID", _instance_id, None),
+            redis_prefix=read("CONSENSO_REDIS_PREFIX", _instance_id, default.redis_prefix),
+            lease_seconds=read("CONSENSO_LEASE_SECONDS", _seconds(600), default.lease_seconds),
             silence_hours=read("CONSENSO_SILENCE_HOURS", _whole(24 * 366), default.silence_hours),
             languages=read("CONSENSO_LANGUAGES", _languages, default.languages),
             tokens=TokenSettings(
@@ -266,6 +280,12 @@ def _public_url(raw: str) -> str:
 def _redis_url(raw: str) -> str:
     if urlsplit(raw).scheme not in ("redis", "rediss", "unix"):
         raise ValueError(f"expected a redis://, rediss:// or unix:// URL, not {raw!r}")
+    return raw
+
+
+def _instance_id(raw: str) -> str:
+    if len(raw) > 100 or not all(c.isalnum() or c in "-_.:" for c in raw):
+        raise ValueError(f"expected up to 100 letters, digits and - _ . : , not {raw!r}")
     return raw
 
 

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import redis
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import OperationalError
 
@@ -13,6 +14,7 @@ from drafting.database import make_engine, upgrade
 from tests.support.server import LiveServer, demo_server
 
 IN_CI = os.environ.get("CI") == "true"
+REDIS_URL = os.environ.get("CONSENSO_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 POSTGRES_ADMIN_URL = os.environ.get(
     "CONSENSO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
@@ -45,6 +47,22 @@ def postgres_database() -> Iterator[str]:
         admin.dispose()
 
 
+@pytest.fixture
+def redis_prefix() -> Iterator[str]:
+    """A key prefix of this test's own on the machine's Redis (REDIS_URL); its keys are removed afterwards."""
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.exceptions.RedisError as exc:
+        client.close()
+        skip_unless_ci(f"Redis is not reachable at {REDIS_URL}: {exc}")
+    prefix = "consenso-test-" + secrets.token_hex(4)
+    yield prefix
+    for key in client.scan_iter(f"{prefix}:*"):
+        client.delete(key)
+    client.close()
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """A migrated, empty database: an SQLite file, and PostgreSQL."""
@@ -54,7 +72,16 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         yield engine
         engine.dispose()
         return
-    url = request.getfixturevalue("postgres_database")
+    yield from _fresh_postgres(request.getfixturevalue("postgres_database"))
+
+
+@pytest.fixture
+def postgres_engine(postgres_database: str) -> Iterator[Engine]:
+    """A migrated, empty PostgreSQL database only (what several instances share)."""
+    yield from _fresh_postgres(postgres_database)
+
+
+def _fresh_postgres(url: str) -> Iterator[Engine]:
     engine = make_engine(url)
     with engine.begin() as connection:
         connection.execute(text("DROP SCHEMA public CASCADE"))

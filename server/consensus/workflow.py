@@ -9,7 +9,6 @@ crash between the two leaves `info` behind the records; every room is realigned 
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection
@@ -54,6 +53,7 @@ from drafting.kinds import DocumentStatus, SilenceState, UpdateOrigin
 from drafting.languages import read_languages, stale_list
 from drafting.senders import Sender
 from server.consensus import revising
+from server.consensus.locks import DocumentLocks
 from server.notices import Notice, Notices
 from server.sync.room import Room
 from server.sync.rooms import Rooms
@@ -108,6 +108,7 @@ class ConsensusWorkflow:
         *,
         default_silence: timedelta,
         now: Callable[[], datetime] = utcnow,
+        locks: DocumentLocks | None = None,
     ) -> None:
         self._in_session = in_session
         self._rooms = rooms
@@ -115,7 +116,7 @@ class ConsensusWorkflow:
         self.default_silence = default_silence
         self.now = now
         self.deadlines_changed: Callable[[], None] = lambda: None  # the silence clock looks again
-        self._locks: dict[int, asyncio.Lock] = {}
+        self.locks = locks or DocumentLocks()
 
     async def in_session(self, work: Callable[[Session], T]) -> T:
         result: T = await self._in_session(work)
@@ -123,19 +124,17 @@ class ConsensusWorkflow:
 
     # -- the document's lock and room ----------------------------------------------------------------
 
-    def lock(self, document_id: int) -> asyncio.Lock:
-        """The one lock of a document's consensus changes (in this process)."""
-        return self._locks.setdefault(document_id, asyncio.Lock())
-
     @contextlib.asynccontextmanager
     async def locked_room(self, document_id: int) -> AsyncIterator[Room]:
         """The document's room under its lock; a room opened only for this is let go afterwards."""
         rooms = self._rooms()
         if rooms is None:
             raise RuntimeError("the services are not started")
-        async with self.lock(document_id):
+        async with self.locks.hold(document_id):
             room = await rooms.open(document_id)
             try:
+                # Another instance may have changed it under the same lock a moment ago: decide on that.
+                await rooms.caught_up(room)
                 yield room
             finally:
                 if not room.peers:

@@ -2,8 +2,8 @@
 
 Each open connection holds its `Standing` here (auth/endings.py). An end reaches it three ways
 (docs/decisions/0010-credential-endings.md):
-- at once, from this process: an ending noted in a transaction is published on the `EndingsChannel` once
-  the transaction commits (Services.in_session);
+- at once, from this process (and from every instance, when several share Redis): an ending noted in a
+  transaction is published on the `EndingsChannel` once the transaction commits (Services.in_session);
 - exactly on time, by a timer, when what it came with expires (an access token, a session, a script token);
 - within CONSENSO_CREDENTIAL_CHECK_SECONDS, from anywhere: every open connection's standing is checked
   against the database in one query, so `consenso token revoke` in another process, or a role changed
@@ -31,8 +31,8 @@ Check = Callable[[Collection[Standing]], Awaitable[dict[Standing, EndReason]]]
 
 
 class EndingsChannel(Protocol):
-    """How an ending reaches every instance: in-process now; Redis pub/sub once instances share
-    documents (issue 12), each instance subscribing its own watch."""
+    """How an ending reaches every open connection: in-process (InProcessEndings), or through Redis pub/sub
+    to every instance when several share the documents (server/pubsub.py, SharedEndings)."""
 
     def publish(self, ending: Ending) -> None: ...
 

@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 NULL = "null"
 # Ids of connections that left, remembered so a stale re-send by another client cannot claim them.
 KEEP_DEPARTED = 4096
+# A state from another instance not renewed for this long is dropped (its instance died: stock clients
+# renew their state every 15 s, and drop a remote one after 30 s themselves).
+REMOTE_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -77,9 +80,14 @@ class Presence:
         self._departed: OrderedDict[int, tuple[int, int]] = OrderedDict()  # client id → (user id, clock)
         self._outgoing: dict[int, AwarenessEntry] = {}
         self._flush_scheduled = False
+        # Several instances (server/sync/instances.py): what this room's connections changed goes to the
+        # others, and what theirs changed arrives in `merge`; client id → (clock, when it arrived).
+        self.on_flush: Callable[[list[AwarenessEntry]], None] | None = None
+        self._remote: dict[int, tuple[int, float]] = {}
 
     def snapshot(self) -> bytes | None:
         """Every present state as one awareness message (for a joining or asking connection)."""
+        self._drop_stale_remote()
         if not self.states:
             return None
         return encode_awareness(encode_awareness_entries(list(self.states.values())))
@@ -122,6 +130,39 @@ class Presence:
         while len(self._departed) > KEEP_DEPARTED:
             self._departed.popitem(last=False)
 
+    def merge(self, entries: list[AwarenessEntry]) -> None:
+        """States another instance accepted and stamped: keep what is news and tell this room's peers."""
+        now = asyncio.get_running_loop().time()
+        news = []
+        for entry in entries:
+            client_id = entry.client_id
+            if client_id in self._owner_of:
+                continue  # a connection here owns it
+            known = self._remote.get(client_id)
+            if known is not None and (
+                entry.clock < known[0] or (entry.clock == known[0] and entry.state != NULL)
+            ):
+                continue
+            if entry.state == NULL:
+                self._remote.pop(client_id, None)
+                if self.states.pop(client_id, None) is None:
+                    continue
+            else:
+                self._remote[client_id] = (entry.clock, now)
+                self.states[client_id] = entry
+            news.append(entry)
+        if news:
+            self._broadcast(encode_awareness(encode_awareness_entries(news)))
+
+    def _drop_stale_remote(self) -> None:
+        if not self._remote:
+            return
+        oldest = asyncio.get_running_loop().time() - REMOTE_SECONDS
+        for client_id, (_, arrived) in list(self._remote.items()):
+            if arrived < oldest:
+                del self._remote[client_id]
+                self.states.pop(client_id, None)
+
     def close(self) -> None:
         for owner in self._owners.values():
             if owner.timer is not None:
@@ -134,8 +175,8 @@ class Presence:
         """The entry as it will be forwarded, or None if it is not news or not the sender's to set."""
         client_id = entry.client_id
         holder = self._owner_of.get(client_id)
-        if holder is not None and holder is not owner:
-            return None
+        if (holder is not None and holder is not owner) or client_id in self._remote:
+            return None  # another connection's, here or on another instance
         if holder is None:
             departed = self._departed.get(client_id)
             if departed is not None:
@@ -204,4 +245,7 @@ class Presence:
         self._flush_scheduled = False
         outgoing, self._outgoing = self._outgoing, {}
         if outgoing:
-            self._broadcast(encode_awareness(encode_awareness_entries(list(outgoing.values()))))
+            entries = list(outgoing.values())
+            self._broadcast(encode_awareness(encode_awareness_entries(entries)))
+            if self.on_flush is not None:
+                self.on_flush(entries)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from pycrdt import Doc, TransactionEvent, merge_updates
 
@@ -40,6 +40,15 @@ from server.sync.protocol import (
 )
 
 log = logging.getLogger(__name__)
+
+
+class Replica(Protocol):
+    """How a replica room reaches the instance that writes its document (server/sync/instances.py)."""
+
+    def forward(self, peer: Peer, update: bytes, sender: Sender) -> None: ...
+
+    async def forward_edit(self, update: bytes, sender: Sender) -> None: ...
+
 
 CLOSE_STORAGE_FAILED = 1011
 EMPTY_STATE_VECTOR = b"\x00"
@@ -88,6 +97,11 @@ class Room:
         self._background: set[asyncio.Task[None]] = set()
         self._grace: asyncio.TimerHandle | None = None
         self._full_state: tuple[int, bytes] | None = None  # (seq, the whole state): new clients' answer
+        # Several instances (server/sync/instances.py): only the writer guards and commits; a replica
+        # forwards its clients' updates and server edits to the writer and applies what it committed.
+        self.fence: int | None = None  # the writer's lease token, named by each of its commits
+        self.replica_of: Replica | None = None  # set while another instance writes the document
+        self.on_committed: Callable[[Room, Sequence[PendingUpdate]], None] | None = None
         if doc is not None:
             self._attach(doc)
 
@@ -192,10 +206,33 @@ class Room:
 
     async def edit(self, change: Callable[[Doc[Any]], None], sender: Sender) -> None:
         """A server-side edit (labels, statuses and locks, amendments, structure, restores): committed
-        under `sender`, what caused it, then published."""
+        under `sender`, what caused it, then published.
+
+        On a replica the edit is made on a copy of the state and sent to the writer; this returns once the
+        writer committed it and this room applied it."""
+        if self.replica_of is not None:
+            copy: Doc[Any] = Doc()
+            copy.apply_update(self.doc.get_update())
+            before = copy.get_state()
+            with copy.transaction(origin="server"):
+                change(copy)
+            update = copy.get_update(before)
+            if update != EMPTY_UPDATE:
+                await self.replica_of.forward_edit(update, sender)
+            return
         with self.doc.transaction(origin="server"):
             change(self.doc)
             keep_in_step(self.doc, None, structure=True)
+        done = self._submit_captured(sender, wait=True)
+        if done is not None:
+            await done
+
+    async def apply_server_update(self, update: bytes, sender: Sender) -> None:
+        """A server edit another instance made on its replica (see `edit`): committed, then published."""
+        with self.doc.transaction(origin="server"):
+            apply_checked(self.doc, update)
+            keep_in_step(self.doc, None, structure=True)
+        self._order_changed = False
         done = self._submit_captured(sender, wait=True)
         if done is not None:
             await done
@@ -212,7 +249,11 @@ class Room:
                 checkpoint = Checkpoint(self.document_id, self.seq, self.doc.get_update())
                 self._checkpoint_seq = self.seq
             done = self.committer.submit(
-                self, PendingUpdate(self.document_id, self.seq, update, sender), checkpoint, wait=True
+                self,
+                PendingUpdate(self.document_id, self.seq, update, sender),
+                checkpoint,
+                wait=True,
+                fence=self.fence,
             )
         if done is not None:
             self._last_commit = done
@@ -223,7 +264,7 @@ class Room:
 
         Only when everything applied is committed: the document then holds exactly updates 1..seq.
         """
-        if self.seq <= self._checkpoint_seq or not self.committed_all():
+        if self.seq <= self._checkpoint_seq or not self.committed_all() or self.replica_of is not None:
             return None
         self._checkpoint_seq = self.seq
         if self._doc is None and self._stored_state is not None:
@@ -246,9 +287,19 @@ class Room:
             await self.committed()
         return self.seq, self.doc.get_update()
 
-    def published(self, updates: Sequence[bytes]) -> None:
-        merged = updates[0] if len(updates) == 1 else merge_updates(*updates)
+    def published(self, updates: Sequence[PendingUpdate]) -> None:
+        merged = updates[0].data if len(updates) == 1 else merge_updates(*(update.data for update in updates))
         self.broadcast(encode_sync(SyncType.UPDATE, merged))
+        if self.on_committed is not None:
+            self.on_committed(self, updates)
+
+    def apply_committed(self, seq: int, update: bytes) -> None:
+        """On a replica: apply update `seq` that the writer committed, and send it to this room's peers."""
+        apply_checked(self.doc, update)
+        self._captured.clear()
+        self._order_changed = False
+        self.seq = seq
+        self.broadcast(encode_sync(SyncType.UPDATE, update))
 
     def storage_failed(self, reason: str) -> None:
         # The room's document now holds updates that are not stored: drop it and let clients resync.
@@ -326,6 +377,9 @@ class Room:
     def receive_update(self, peer: Peer, update: bytes) -> None:
         principal = peer.principal
         sender = Sender.participant(principal.user_id, principal.delegation_id)
+        if self.replica_of is not None:
+            self.replica_of.forward(peer, update, sender)
+            return
         verdict = self.apply_client_update(update, peer.rights, sender)
         if not verdict.accepted:
             peer.send(encode_permission_denied("; ".join(verdict.refused)))

@@ -93,6 +93,9 @@ class Rooms:
             return room
         return await asyncio.shield(loading)
 
+    async def caught_up(self, room: Room) -> None:
+        """Wait until `room` holds everything committed for its document (one process: it always does)."""
+
     def _load(self, document_id: int) -> tuple[StoredDocument, bytes]:
         """The stored document, and its whole state as one update (merged here, off the event loop)."""
         stored = self.store.load(document_id)

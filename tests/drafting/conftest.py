@@ -22,6 +22,10 @@ class Registered:
 @pytest.fixture
 def registered(engine: Engine) -> Registered:
     """Two delegations, one negotiation and two documents (each with update 1 of its log)."""
+    return register(engine)
+
+
+def register(engine: Engine) -> Registered:
     with Session(engine) as session, session.begin():
         add_delegation(session, "MEX", "México", DelegationKind.MEMBER_STATE)
         add_delegation(session, "GTM", "Guatemala", DelegationKind.MEMBER_STATE)

@@ -73,6 +73,18 @@ class Peers:
         body: dict[str, Any] = response.json()
         return body
 
+    def lock(self, document_id: str, paragraph_id: str) -> dict[str, Any]:
+        """The PPT locks a paragraph through REST; the paragraph as the answer gives it."""
+        response = httpx.post(
+            f"{self._server.url}/api/documents/{document_id}/paragraphs/{paragraph_id}/lock",
+            json={"reason": "texto acordado en la sala"},
+            headers={"Authorization": f"Bearer {self.token(PPT)}"},
+            timeout=30,
+        )
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
     def close_all(self) -> None:
         while self._open:
             self._open.pop().close()

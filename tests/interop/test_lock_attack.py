@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import pytest
 
-from tests.interop.interop_peers import ATTACKED_PARAGRAPHS, DELEGATE_GTM, HEAD_MEX, PPT, Peers
+from tests.interop.interop_peers import ATTACKED_PARAGRAPHS, DELEGATE_GTM, HEAD_MEX, Peers
 
 pytestmark = pytest.mark.node
 
@@ -20,24 +19,12 @@ PARAGRAPHS = ATTACKED_PARAGRAPHS
 MARKER = "«enmienda-legítima ✅»"
 
 
-def _lock(server: Any, peers: Peers, document_id: str, paragraph_id: str) -> dict[str, Any]:
-    response = httpx.post(
-        f"{server.url}/api/documents/{document_id}/paragraphs/{paragraph_id}/lock",
-        json={"reason": "texto acordado en la sala"},
-        headers={"Authorization": f"Bearer {peers.token(PPT)}"},
-        timeout=10,
-    )
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
 def test_a_raw_yjs_client_cannot_change_a_locked_paragraph_info_or_order(
     live_server: Any, create_draft: Any, peers: Peers
 ) -> None:
     draft = create_draft(PARAGRAPHS)
     locked, unlocked = draft.paragraph_ids[1], draft.paragraph_ids[2]
-    assert _lock(live_server, peers, draft.id, locked)["locked"] is True
+    assert peers.lock(draft.id, locked)["locked"] is True
 
     attacker = peers.attacker(draft.id, DELEGATE_GTM)  # may edit text, may not restructure
     before = attacker.request("wait_synced")

@@ -107,6 +107,8 @@ def test_good_values_are_read() -> None:
             "CONSENSO_CREDENTIAL_CHECK_SECONDS": "0.5",
             "CONSENSO_PRODUCTION": "1",
             "CONSENSO_REDIS_URL": "redis://cache:6379/0",
+            "CONSENSO_INSTANCE_ID": "consenso-2",
+            "CONSENSO_LEASE_SECONDS": "4.5",
             "CONSENSO_OIDC_PROVIDERS": PROVIDERS,
             "CONSENSO_FIRST_ADMIN": f"{ISSUER} 4711",
             "CONSENSO_TOKEN_ISSUER": "https://consenso.rcm.example",
@@ -122,6 +124,18 @@ def test_good_values_are_read() -> None:
     assert settings.first_admin == FirstAdmin(ISSUER, "4711")
     assert settings.tokens.audience == "https://consenso.rcm.example/api"
     assert settings.tokens.ttl == timedelta(seconds=60)
+    assert (settings.instance_id, settings.lease_seconds, settings.redis_prefix) == (
+        "consenso-2",
+        4.5,
+        "consenso",
+    )
+
+
+def test_several_instances_need_redis_and_postgresql() -> None:
+    with pytest.raises(SettingsError, match="CONSENSO_INSTANCE_ID needs CONSENSO_REDIS_URL"):
+        Settings.from_env({"CONSENSO_INSTANCE_ID": "a", "CONSENSO_REDIS_URL": "redis://cache:6379/0"})
+    with pytest.raises(SettingsError, match="CONSENSO_INSTANCE_ID needs CONSENSO_REDIS_URL"):
+        Settings.from_env({"CONSENSO_INSTANCE_ID": "a", "CONSENSO_DATABASE_URL": "postgresql+psycopg://db/c"})
 
 
 BAD = [
@@ -145,6 +159,9 @@ BAD = [
     ("CONSENSO_SILENCE_HOURS", "99999999999999", "whole number from 1 to 8784"),
     ("CONSENSO_LANGUAGES", "es,English", "lowercase codes separated by commas"),
     ("CONSENSO_REDIS_URL", "cache:6379", "redis://"),
+    ("CONSENSO_INSTANCE_ID", "a b", "letters, digits"),
+    ("CONSENSO_REDIS_PREFIX", "x" * 101, "up to 100"),
+    ("CONSENSO_LEASE_SECONDS", "0", "number of seconds"),
     ("CONSENSO_OIDC_PROVIDERS", "{not json", "JSON"),
     ("CONSENSO_OIDC_PROVIDERS", PROVIDERS.replace('"consenso"', "7"), "must be strings"),
     ("CONSENSO_FIRST_ADMIN", ISSUER, "issuer URL, one space, and the subject"),

@@ -212,3 +212,24 @@ def test_a_joining_connection_gets_every_present_state_in_one_message() -> None:
         assert set(states(decode_awareness(decode(snapshot).payload))) == {10, 20}  # type: ignore[union-attr]
 
     run(scenario)
+
+
+def test_states_from_another_instance_are_kept_by_the_clock_rule_and_not_taken_over_here() -> None:
+    async def scenario() -> None:
+        room = Room()
+        published: list[list[AwarenessEntry]] = []
+        room.presence.on_flush = published.append
+        remote = json.dumps({"cursor": 1, "user": {"delegation": "CAN"}})
+        room.presence.merge([AwarenessEntry(50, 3, remote)])
+        assert states(room.sent[-1])[50]["cursor"] == 1  # type: ignore[index]
+        room.presence.merge([AwarenessEntry(50, 2, json.dumps({"cursor": 9}))])  # older: not news
+        assert len(room.sent) == 1
+        room.send(1, MEX, (50, 4, {"cursor": 7}))  # a connection here cannot take the remote id
+        room.send(1, MEX, (10, 1, {"cursor": 2}))
+        assert list(states(await room.tick())) == [10]
+        assert [[e.client_id for e in entries] for entries in published] == [[10]]  # only its own goes out
+        room.presence.merge([AwarenessEntry(50, 3, "null")])  # the same clock with null removes
+        assert room.sent[-1] == [AwarenessEntry(50, 3, "null")]
+        assert 50 not in room.presence.states
+
+    run(scenario)

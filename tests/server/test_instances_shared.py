@@ -1,0 +1,145 @@
+"""What two instances sharing PostgreSQL and Redis must share besides documents (docs/decisions/0044):
+live notices, credential endings and the silence clock. Both apps run in this process (TestClient), each
+with its own event loop, as two `consenso serve` would."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+from starlette.testclient import TestClient
+
+from drafting.consensus.records import Adoption
+from drafting.demo import load_demo
+from server import notices
+from server.app import create_app
+from server.errors import CLOSE_CREDENTIAL_ENDED
+from server.settings import Settings
+from server.sync.protocol import (
+    AwarenessEntry,
+    AwarenessMessage,
+    decode,
+    decode_awareness,
+    encode_awareness,
+    encode_awareness_entries,
+    encode_query_awareness,
+)
+from tests.conftest import REDIS_URL
+from tests.server.api.test_notices import HEAD_CAN, HEAD_GTM, Listener, comment
+from tests.server.conftest import ORIGIN, App
+from tests.server.test_credential_endings import closed_with, connect, script_token, services_of
+
+PPT = "ppt@demo.consenso"
+
+
+@pytest.fixture
+def instances(
+    postgres_engine: Engine, redis_prefix: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[App, App]]:
+    """Instances a and b of one deployment. The credential check is left to its hour, so that an ending can
+    reach the other instance only through Redis."""
+    monkeypatch.setattr(notices, "KEEPALIVE_SECONDS", 0.2)
+    with Session(postgres_engine) as session, session.begin():
+        load_demo(session)
+    url = postgres_engine.url.render_as_string(hide_password=False)
+    with contextlib.ExitStack() as stack:
+        apps = []
+        for name in ("a", "b"):
+            settings = Settings(
+                database_url=url,
+                demo=True,
+                allowed_origins=frozenset({ORIGIN}),
+                keepalive_seconds=1,
+                credential_check_seconds=3600,
+                redis_url=REDIS_URL,
+                redis_prefix=redis_prefix,
+                instance_id=name,
+            )
+            client = stack.enter_context(TestClient(create_app(settings), base_url=ORIGIN))
+            apps.append(App(client, postgres_engine, settings, stack.enter_context(contextlib.ExitStack())))
+        yield apps[0], apps[1]
+
+
+def test_a_comment_made_through_one_instance_reaches_listeners_of_both(instances: tuple[App, App]) -> None:
+    a, b = instances
+    with contextlib.ExitStack() as streams:
+        listeners = []
+        for app in (a, b):
+            response = streams.enter_context(
+                app.client.stream("GET", "/api/documents/1/events", headers=app.bearer(HEAD_GTM))
+            )
+            assert response.status_code == 200
+            listeners.append(Listener(response.iter_lines()))
+        made = comment(a, HEAD_CAN, "Desde la instancia a 🍁")
+        for listener in listeners:
+            assert listener.next_comment()["comment"]["id"] == made["id"]
+
+
+def test_revoking_a_token_through_one_instance_closes_its_socket_on_another(
+    instances: tuple[App, App],
+) -> None:
+    a, b = instances
+    headers, token_id = script_token(a)
+    socket, client = connect(b, headers)
+    assert a.client.delete(f"/api/tokens/{token_id}", headers=headers).status_code == 204
+    assert closed_with(socket, client)[0] == CLOSE_CREDENTIAL_ENDED
+
+
+def test_the_silence_deadline_adopts_once_across_instances(instances: tuple[App, App]) -> None:
+    a, b = instances
+    started = a.client.post("/api/documents/1/silence", json={}, headers=a.bearer(PPT))
+    assert started.status_code == 201, started.text
+    deadline = datetime.fromisoformat(started.json()["deadline"])
+    clocks = [services_of(app).silence_clock for app in (a, b)]
+    for clock in clocks:
+        clock.workflow.now = lambda: deadline + timedelta(seconds=1)
+
+    def tick(app: App, clock: Any) -> list[int]:
+        adopted: list[int] = app.client.portal.call(clock.tick)  # type: ignore[union-attr]
+        return adopted
+
+    with ThreadPoolExecutor(2) as pool:  # both clocks fire at the same moment
+        results = list(pool.map(tick, (a, b), clocks))
+    assert sorted(results) == [[], [1]]
+    with Session(a.engine) as session:
+        assert session.scalar(select(func.count()).select_from(Adoption)) == 1
+    body = b.client.get("/api/documents/1", headers=b.bearer(PPT)).json()
+    assert body["status"] == "adopted"
+
+
+def presence_seen(socket: Any, client: Any, client_id: int) -> dict[str, Any]:
+    """Read frames until one carries the awareness state of `client_id`; that state."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        frame = socket.receive_bytes()  # the keepalive comes every second at the latest
+        message = decode(frame)
+        if isinstance(message, AwarenessMessage):
+            for entry in decode_awareness(message.payload):
+                if entry.client_id == client_id and entry.state != "null":
+                    state: dict[str, Any] = json.loads(entry.state)
+                    return state
+        else:
+            client.receive(frame)
+    raise AssertionError(f"no presence of client {client_id} within 10 s")
+
+
+def test_presence_set_through_one_instance_is_seen_on_another(instances: tuple[App, App]) -> None:
+    a, b = instances
+    socket_a, _ = connect(a, a.bearer(HEAD_CAN))
+    socket_b, client_b = connect(b, b.bearer(HEAD_GTM))
+    state = json.dumps({"cursor": 3, "user": {"name": "someone else"}})
+    socket_a.send_bytes(encode_awareness(encode_awareness_entries([AwarenessEntry(4242, 1, state)])))
+    seen = presence_seen(socket_b, client_b, 4242)
+    assert seen["cursor"] == 3 and seen["user"]["delegation"] == "CAN"  # stamped where it was set
+    # Someone joining b later is told of it too (when asking, as well as on joining).
+    late, late_client = connect(b, b.bearer(PPT))
+    late.send_bytes(encode_query_awareness())
+    assert presence_seen(late, late_client, 4242)["user"]["delegation"] == "CAN"
