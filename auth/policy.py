@@ -160,6 +160,19 @@ def authorize(principal: Principal, action: Action, scope: Scope | None = None) 
     return deny(f"only the {_roles(roles)} may {_verb(action)}; your role is {principal.role.value}")
 
 
+def may_change_account(
+    principal: Principal, user_id: int, current: Role, new: Role, access: bool
+) -> Decision:
+    """May `principal`, who manages users, change account `user_id` (now of role `current`) to role `new`
+    (`access`: its role, delegation or active flag changes)? Only an administrator grants, changes or
+    removes the admin role; nobody changes their own access, so nobody locks themselves out."""
+    if access and principal.user_id == user_id:
+        return deny("you may not change your own role, delegation or access: ask another administrator")
+    if Role.ADMIN in (current, new) and principal.role is not Role.ADMIN:
+        return deny("only an administrator may grant, change or remove the admin role")
+    return allow(f"the {principal.role.value} role may manage users")
+
+
 def _verb(action: Action) -> str:
     return action.value.replace("_", " ")
 

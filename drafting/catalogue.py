@@ -30,6 +30,54 @@ def add_delegation(session: Session, code: str, name: str, kind: DelegationKind)
     return delegation
 
 
+def delegations(session: Session) -> list[Delegation]:
+    return list(session.scalars(select(Delegation).order_by(Delegation.code)))
+
+
+def delegation_by_id(session: Session, delegation_id: int) -> Delegation:
+    delegation = session.get(Delegation, delegation_id)
+    if delegation is None:
+        raise NotFound("delegation", delegation_id)
+    return delegation
+
+
+def change_delegation(
+    session: Session, delegation: Delegation, *, name: str | None = None, kind: DelegationKind | None = None
+) -> Delegation:
+    """Rename a delegation or change its kind; its code, which positions and URLs name, never changes."""
+    if name is not None:
+        if not name.strip():
+            raise InvalidInput("a delegation needs a name")
+        delegation.name = name.strip()
+    if kind is not None and kind is not delegation.kind:
+        _check_kind_fits(session, delegation, kind)
+        delegation.kind = kind
+    session.flush()
+    return delegation
+
+
+def _check_kind_fits(session: Session, delegation: Delegation, kind: DelegationKind) -> None:
+    if not kind.is_observer:
+        observers = session.scalar(
+            select(User.email).where(User.delegation_id == delegation.id, User.role == Role.OBSERVER).limit(1)
+        )
+        if observers is not None:
+            raise InvalidInput(
+                f"{delegation.code} has observers ({observers}): a member state has no observers; "
+                "change their role first",
+                code="delegation_kind_refused",
+                delegation=delegation.code,
+            )
+        return
+    chairing = session.scalar(select(Negotiation.title).where(Negotiation.chair_id == delegation.id).limit(1))
+    if chairing is not None:
+        raise InvalidInput(
+            f"{delegation.code} chairs {chairing!r}: the chair is a member state",
+            code="delegation_kind_refused",
+            delegation=delegation.code,
+        )
+
+
 def delegation_by_code(session: Session, code: str) -> Delegation:
     delegation = session.scalar(select(Delegation).where(Delegation.code == code.strip().upper()))
     if delegation is None:
@@ -43,6 +91,12 @@ def create_negotiation(
     if not title.strip():
         raise InvalidInput("a negotiation needs a title")
     chair_delegation = delegation_by_code(session, chair)
+    if chair_delegation.kind.is_observer:
+        raise InvalidInput(
+            f"{chair_delegation.code} is not a member state: the chair (PPT) is a member state",
+            code="chair_not_member_state",
+            delegation=chair_delegation.code,
+        )
     if participants is None:
         members = list(session.scalars(select(Delegation).order_by(Delegation.code)))
     else:
@@ -55,6 +109,16 @@ def create_negotiation(
     return negotiation
 
 
+def admit_delegation(session: Session, negotiation: Negotiation, code: str) -> bool:
+    """Let a delegation take part in a negotiation; False if it already did."""
+    delegation = delegation_by_code(session, code)
+    if delegation in negotiation.participants:
+        return False
+    negotiation.participants.append(delegation)
+    session.flush()
+    return True
+
+
 def negotiation_by_id(session: Session, negotiation_id: int) -> Negotiation:
     negotiation = session.get(Negotiation, negotiation_id)
     if negotiation is None:
@@ -62,22 +126,87 @@ def negotiation_by_id(session: Session, negotiation_id: int) -> Negotiation:
     return negotiation
 
 
+def negotiations_for(session: Session, user: User) -> list[Negotiation]:
+    """The negotiations the user's delegation takes part in (all, for staff roles), oldest first."""
+    query = select(Negotiation).order_by(Negotiation.id)
+    if user.role.needs_delegation:
+        if user.delegation is None:
+            return []
+        query = query.where(Negotiation.participants.any(Delegation.id == user.delegation.id))
+    return list(session.scalars(query))
+
+
 def add_user(session: Session, email: str, name: str, role: Role, delegation: str | None = None) -> User:
     email = email.strip().lower()
     if "@" not in email or not name.strip():
         raise InvalidInput("a user needs an e-mail address and a name")
-    if role.needs_delegation and not delegation:
-        raise InvalidInput(f"the role {role.value} needs a delegation (--delegation CODE)")
     if session.scalar(select(User).where(User.email == email)) is not None:
         raise AlreadyExists("user", email)
-    member_of = delegation_by_code(session, delegation) if delegation else None
-    if role is Role.OBSERVER and member_of is not None and not member_of.kind.is_observer:
-        raise InvalidInput(f"{member_of.code} is a member state; observers belong to observer delegations")
+    member_of = _delegation_for(session, role, delegation)
     user = User(email=email, name=name.strip(), role=role, delegation=member_of)
     session.add(user)
     session.flush()
-    audit.record(session, None, "user_added", f"user/{user.id}", audit.role_detail(user))
+    actor = session.info.get("actor_id")  # who adds them, when known (the REST pipeline says)
+    audit.record(session, actor, "user_added", f"user/{user.id}", audit.role_detail(user))
     return user
+
+
+def _delegation_for(session: Session, role: Role, delegation: str | None) -> Delegation | None:
+    """The delegation a user of `role` belongs to: needed by negotiators and observers, none for staff."""
+    if role.needs_delegation and not delegation:
+        raise InvalidInput(
+            f"the role {role.value} needs a delegation (--delegation CODE)",
+            code="delegation_needed",
+            role=role.value,
+        )
+    if not role.needs_delegation:
+        return None
+    assert delegation is not None
+    member_of = delegation_by_code(session, delegation)
+    if role is Role.OBSERVER and not member_of.kind.is_observer:
+        raise InvalidInput(
+            f"{member_of.code} is a member state; observers belong to observer delegations",
+            code="observer_in_member_state",
+            delegation=member_of.code,
+        )
+    return member_of
+
+
+def users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.email)))
+
+
+def user_by_id(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("user", user_id)
+    return user
+
+
+def change_user(
+    session: Session,
+    user: User,
+    *,
+    name: str | None = None,
+    role: Role | None = None,
+    delegation: str | None = None,
+    active: bool | None = None,
+) -> bool:
+    """Change a user's name, role, delegation or active flag; True if their access changed (role,
+    delegation or active), which must end what they have open (auth.endings.access_changed)."""
+    if name is not None:
+        if not name.strip():
+            raise InvalidInput("a user needs a name")
+        user.name = name.strip()
+    new_role = role or user.role
+    wanted = delegation if delegation is not None else (user.delegation.code if user.delegation else None)
+    member_of = _delegation_for(session, new_role, wanted or None)
+    changed = new_role is not user.role or member_of is not user.delegation
+    user.role, user.delegation = new_role, member_of
+    if active is not None and active is not user.active:
+        user.active, changed = active, True
+    session.flush()
+    return changed
 
 
 def user_by_email(session: Session, email: str) -> User:

@@ -1,13 +1,20 @@
-"""Plain text into paragraphs: one paragraph per blank-line-separated block.
+"""A draft's text into paragraphs: plain text (one paragraph per blank-line-separated block) or a Word
+.docx file (one per non-empty paragraph of the file).
 
-Kinds are guessed the way a drafter reads a text: a short numbered or all-capitals line is a heading;
-paragraphs are preambular until the first one that decides something ("Agree…", "Request…", "a) …"),
-operative from there on.
+Kinds are guessed the way a drafter reads a text: a short numbered or all-capitals line, or a .docx
+paragraph styled as a title or heading, is a heading; paragraphs are preambular until the first one that
+decides something ("Agree…", "Request…", "a) …"), operative from there on.
 """
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
+
+from docx import Document as open_docx
+from docx.opc.exceptions import PackageNotFoundError
+from lxml.etree import LxmlError
 
 from drafting.errors import InvalidInput
 from drafting.kinds import ParagraphKind
@@ -51,6 +58,71 @@ def classify(blocks: list[str]) -> list[tuple[ParagraphKind, str]]:
 
 def paragraphs_from_text(text: str) -> list[tuple[ParagraphKind, str]]:
     return classify(split_blocks(text))
+
+
+def paragraphs_from_file(data: bytes, max_paragraphs: int | None = None) -> list[tuple[ParagraphKind, str]]:
+    """An uploaded draft: a .docx file (recognised by its content, a zip package) or UTF-8 plain text."""
+    if data.startswith(ZIP_SIGNATURE):
+        found = paragraphs_from_docx(data)
+    else:
+        found = paragraphs_from_text(text_of_upload(data))
+    if not found:
+        raise InvalidInput("the file holds no text: choose the file of the draft", code="empty_draft")
+    if max_paragraphs is not None and len(found) > max_paragraphs:
+        raise InvalidInput(
+            f"the file holds {len(found)} paragraphs, more than the {max_paragraphs} a document may hold",
+            code="too_many_paragraphs",
+            paragraphs=len(found),
+            limit=max_paragraphs,
+        )
+    return found
+
+
+ZIP_SIGNATURE = b"PK\x03\x04"
+DOCX_XML_LIMIT = 64 * 1024 * 1024  # the unpacked parts python-docx reads; a larger one is a zip bomb
+_NOT_A_DRAFT = "the file is neither a Word .docx document nor plain text: save the draft as .docx or .txt"
+
+
+def text_of_upload(data: bytes) -> str:
+    """Plain text as uploaded: UTF-8 (with or without its byte order mark) or UTF-16 with one."""
+    encoding = "utf-16" if data.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8-sig"
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError:
+        raise InvalidInput(
+            "the text file is not in UTF-8: save it as UTF-8 text (or as .docx) and import it again",
+            code="not_utf8",
+        ) from None
+    if "\x00" in text:
+        raise InvalidInput(_NOT_A_DRAFT, code="unreadable_draft")
+    return text
+
+
+def paragraphs_from_docx(data: bytes) -> list[tuple[ParagraphKind, str]]:
+    """The non-empty paragraphs of a .docx file in reading order; title and heading styles are headings."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            if sum(member.file_size for member in package.infolist()) > DOCX_XML_LIMIT:
+                raise InvalidInput(
+                    "the .docx file unpacks to more than 64 MiB: import its text as .txt instead",
+                    code="unreadable_draft",
+                )
+        document = open_docx(io.BytesIO(data))
+        styled = [
+            (p.text.strip(), _heading_style(p.style.name if p.style else "")) for p in document.paragraphs
+        ]
+    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError, LxmlError) as exc:
+        raise InvalidInput(_NOT_A_DRAFT, code="unreadable_draft") from exc
+    written = [(" ".join(text.split()), heading) for text, heading in styled if text]
+    kinds = classify([text for text, _ in written])
+    return [
+        (ParagraphKind.HEADING if heading else kind, text)
+        for (kind, text), (_, heading) in zip(kinds, written, strict=True)
+    ]
+
+
+def _heading_style(name: str) -> bool:
+    return name.lower().startswith(("heading", "title", "título", "titulo"))
 
 
 def _is_heading(block: str) -> bool:

@@ -24,7 +24,7 @@ from drafting.catalogue import (
 from drafting.database import make_engine, upgrade
 from drafting.demo import load_demo
 from drafting.errors import DraftingError, InvalidInput, NotFound
-from drafting.importing import paragraphs_from_text
+from drafting.importing import paragraphs_from_file
 from drafting.kinds import DelegationKind, DocumentKind, Role
 from drafting.languages import choose_languages
 from server import cli_memory
@@ -90,7 +90,10 @@ def _parser() -> argparse.ArgumentParser:
     doc_create.add_argument("--kind", required=True, choices=[kind.value for kind in DocumentKind])
     doc_create.add_argument("--title", required=True)
     doc_create.add_argument(
-        "--from", dest="source", type=Path, help="plain text, blank lines between paragraphs"
+        "--from",
+        dest="source",
+        type=Path,
+        help="a Word .docx file, or UTF-8 text with blank lines between paragraphs",
     )
     doc_create.add_argument(
         "--source-language",
@@ -170,10 +173,10 @@ def _command(session: Session, args: argparse.Namespace, settings: Settings) -> 
         paragraphs = []
         if args.source is not None:
             try:
-                text = args.source.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
+                data = args.source.read_bytes()
+            except OSError as exc:
                 raise InvalidInput(f"cannot read {args.source}: {exc}") from exc
-            paragraphs = paragraphs_from_text(text)
+            paragraphs = paragraphs_from_file(data)
         languages = choose_languages(settings.languages, args.source_language)
         document = create_document(
             session, args.negotiation, DocumentKind(args.kind), args.title, paragraphs, languages=languages

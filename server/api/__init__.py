@@ -12,9 +12,11 @@ from server.api import (
     comments,
     compilation,
     credentials,
+    delegations,
     documents,
     exports,
     history,
+    negotiations,
     notices,
     openapi,
     paragraphs,
@@ -22,6 +24,7 @@ from server.api import (
     revisions,
     silence,
     translations,
+    users,
 )
 from server.api.pipeline import Endpoint
 
@@ -41,6 +44,9 @@ ENDPOINTS: list[Endpoint] = [
     *history.endpoints,
     *exports.endpoints,
     *audit.endpoints,
+    *negotiations.endpoints,
+    *delegations.endpoints,
+    *users.endpoints,
     openapi.openapi_document,
 ]
 

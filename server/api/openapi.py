@@ -73,6 +73,13 @@ def _operation(endpoint_object: Endpoint) -> dict[str, Any]:
             "required": operation.body_required and bool(json_schema(operation.body).get("required")),
             "content": {"application/json": {"schema": json_schema(operation.body)}},
         }
+    if operation.uploads:
+        described["requestBody"] = {
+            "required": True,
+            "content": {
+                media: {"schema": {"type": "string", "format": "binary"}} for media in operation.uploads
+            },
+        }
     if operation.action is not None:
         described["x-policy-action"] = operation.action.value
     return described

@@ -29,7 +29,7 @@ from starlette.types import Scope as AsgiScope
 
 from auth.policy import Action, Scope, authorize
 from auth.principal import Principal
-from drafting.errors import Conflict, NotFound
+from drafting.errors import Conflict, InvalidInput, NotFound
 from drafting.models import User
 from server.api.schema import MAX_ID, json_schema, parse
 from server.errors import MalformedBody, PolicyRefusal, SignInRequired, UnsupportedBody
@@ -126,6 +126,7 @@ class Operation:
     errors: tuple[int, ...] = ()  # statuses besides those the pipeline itself may answer
     media_type: str = "application/json"
     body_required: bool = True
+    uploads: tuple[str, ...] = ()  # media types of a file taken as the raw body (Call.body: Upload)
 
     @property
     def parameters(self) -> list[str]:
@@ -139,10 +140,20 @@ class Operation:
             found.add(404)
         if self.body is not None:
             found |= {400, 413, 415, 422}
+        if self.uploads:
+            found |= {413, 415, 422}
         if self.query is not None:
             found.add(422)
         found.add(503)
         return sorted(found)
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file sent as the request's whole body."""
+
+    media_type: str
+    data: bytes
 
 
 class Call:
@@ -196,6 +207,9 @@ class Call:
         principal = self.principal
 
         def run(session: Session) -> T:
+            session.info["actor_id"] = (
+                principal.user_id
+            )  # who the audit trail names for what it records itself
             user = session.get(User, principal.user_id)
             if user is None:
                 raise SignInRequired("your account no longer exists: sign in again")
@@ -247,7 +261,11 @@ class Endpoint:
         scope = await _scope(services, path)
         if operation.action is not None and caller is not None:
             _authorize(caller.principal, operation.action, scope, path)
-        body = await _body(request, operation) if operation.body is not None else None
+        body: Any = None
+        if operation.body is not None:
+            body = await _body(request, operation)
+        elif operation.uploads:
+            body = await _upload(request, operation.uploads)
         query: Any = None
         if operation.query is not None:
             query = parse(operation.query, dict(request.query_params), "the query", from_text=True)
@@ -272,10 +290,22 @@ def endpoint(
     errors: tuple[int, ...] = (),
     media_type: str = "application/json",
     body_required: bool = True,
+    uploads: tuple[str, ...] = (),
 ) -> Callable[[Handler], Endpoint]:
     """Declare an endpoint: `@endpoint("POST", PARAGRAPH + "/lock", Action.LOCK, "Lock a paragraph")`."""
     operation = Operation(
-        method, path, action, summary, body, query, response, status, errors, media_type, body_required
+        method,
+        path,
+        action,
+        summary,
+        body,
+        query,
+        response,
+        status,
+        errors,
+        media_type,
+        body_required,
+        uploads,
     )
     for name in operation.parameters:
         if name not in PATH_PARAMETERS:
@@ -344,6 +374,19 @@ async def _body(request: Request, operation: Operation) -> Any:
     if not isinstance(value, dict):
         raise MalformedBody("the body must be a JSON object {…}, not a list or a single value")
     return parse(operation.body, value)
+
+
+async def _upload(request: Request, media_types: tuple[str, ...]) -> Upload:
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media not in media_types:
+        raise UnsupportedBody(
+            f"send the file as the body, with Content-Type one of {', '.join(media_types)}",
+            accepted=list(media_types),
+        )
+    raw = await request.body()  # bounded by the body limit (server/security/body_limit.py)
+    if not raw:
+        raise InvalidInput("the body is empty: send the file itself as the body", code="empty_upload")
+    return Upload(media, raw)
 
 
 def _required_fields(cls: type) -> bool:

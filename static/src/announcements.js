@@ -24,6 +24,14 @@ export function announcement (kind, payload, room) {
     const labels = (payload.paragraphs ?? []).map((id) => room.labelOf(id)).join(', ')
     return t('announce.silence_broken', { delegation: payload.by?.delegation ?? '', by: byText(payload.by), labels, reason: payload.reason })
   }
+  if (kind === 'structure') {
+    if (mine(payload.by, me) || !['inserted', 'moved', 'deleted'].includes(payload.event)) return null
+    return t(`announce.${payload.event}`, { by: byText(payload.by), label: payload.label || t(`kind.${payload.kind ?? 'operative'}`) })
+  }
+  if (kind === 'comment_settings') {
+    if (me.role === 'ppt') return null // the chair confirms its own act in the console
+    return t(payload.observers_may_comment ? 'announce.observers_opened' : 'announce.observers_closed')
+  }
   if (kind === 'adopted') return t(payload.by_silence ? 'announce.adopted_by_silence' : 'announce.adopted')
   if (kind === 'position') {
     const version = payload.version

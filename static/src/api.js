@@ -19,10 +19,13 @@ export class ApiError extends Error {
 /** The network itself failed (offline, server down): no answer at all. */
 export class NetworkError extends Error {}
 
-async function request (method, path, body) {
+async function request (method, path, body, file) {
   const init = { method, headers: { Accept: 'application/json' }, credentials: 'same-origin' }
   if (method !== 'GET' && method !== 'HEAD' && formToken) init.headers['X-CSRF-Token'] = formToken
-  if (body !== undefined) {
+  if (file !== undefined) {
+    init.headers['Content-Type'] = file.type
+    init.body = file.data
+  } else if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json'
     init.body = JSON.stringify(body)
   }
@@ -71,6 +74,10 @@ export const startSilence = (id, deadline) => post(`${doc(id)}/silence`, deadlin
 export const cancelSilence = (id, reason) => request('DELETE', `${doc(id)}/silence`, reason ? { reason } : {})
 export const breakSilence = (id, paragraphs, reason) => post(`${doc(id)}/silence/break`, { paragraphs, reason })
 export const adopt = (id, asIs = []) => post(`${doc(id)}/adopt`, asIs.length ? { as_is: asIs } : {})
+// The structure of the text (the PPT): insert after a paragraph, move after another (null: first), delete.
+export const insertParagraph = (id, paragraph) => post(`${doc(id)}/paragraphs`, paragraph)
+export const moveParagraph = (id, paragraphId, after) => post(`${para(id, paragraphId)}/move`, after ? { after } : {})
+export const deleteParagraph = (id, paragraphId) => request('DELETE', para(id, paragraphId))
 
 /** The latest silence procedure, or null when the document was never under silence (404). */
 export async function showSilence (id) {
@@ -112,6 +119,26 @@ export const correctTranslation = (id, paragraphId, language, text, reason) =>
 // The compilation text and the consensus matrix.
 export const compilation = (id) => get(`${doc(id)}/compilation`)
 export const consensusMatrix = (id) => get(`${doc(id)}/consensus-matrix`)
+
+// The Secretariat's register: negotiations and their documents, delegations, users (admin: users).
+export const DOCX = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document'
+const negotiation = (id) => `/api/negotiations/${id}`
+export const listNegotiations = () => get('/api/negotiations')
+export const createNegotiation = (body) => post('/api/negotiations', body)
+export const admitDelegation = (id, delegation) => post(`${negotiation(id)}/participants`, { delegation })
+export const createDocument = (id, body) => post(`${negotiation(id)}/documents`, body)
+/** A .docx or .txt File as the body; its type from its name when the browser gives none. */
+export function importDocument (id, { title, kind, source_language: language }, file) {
+  const type = file.name.toLowerCase().endsWith('.docx') ? DOCX : 'text/plain'
+  const query = new URLSearchParams({ title, kind, ...(language ? { source_language: language } : {}) })
+  return request('POST', `${negotiation(id)}/documents/import?${query}`, undefined, { type, data: file })
+}
+export const listDelegations = () => get('/api/delegations')
+export const createDelegation = (body) => post('/api/delegations', body)
+export const editDelegation = (id, body) => request('PATCH', `/api/delegations/${id}`, body)
+export const listUsers = () => get('/api/users')
+export const createUser = (body) => post('/api/users', body)
+export const editUser = (id, body) => request('PATCH', `/api/users/${id}`, body)
 
 /** The demo users, or null when demo sign-in is off on this server (404). */
 export async function demoUsers () {

@@ -2,6 +2,7 @@
 //   #/                                 documents
 //   #/documents/{id}[/draft/{paragraph}] the draft (a paragraph selected)
 //   #/documents/{id}/compilation | /matrix | /console | /languages | /revisions | /history | /audit
+//   #/secretariat[/negotiations|/delegations|/users] the Secretariat's administration (secretariat.js)
 import { ApiError, currentUser, listDocuments, showSilence, signOut } from './api.js'
 import { byId, say } from './dom.js'
 import { onLanguage, t } from './i18n.js'
@@ -9,10 +10,13 @@ import { languageSwitch } from './languageswitch.js'
 import { explain } from './errors.js'
 import { renderDocuments } from './documents.js'
 import { Room } from './room.js'
+import { mayAdminister, renderSecretariat, secretariatView } from './secretariat.js'
 
-// The top navigation. Phase 2 adds the Secretariat's administration here (negotiations, documents,
-// import from .txt/.docx, delegations, users) once its REST routes exist; it stays out until then.
-const NAVIGATION = [{ id: 'nav-documents', shown: () => true }]
+// The top navigation; each entry's view is shown by route() below.
+const NAVIGATION = [
+  { id: 'nav-documents', shown: () => true },
+  { id: 'nav-secretariat', shown: mayAdminister }
+]
 
 let me = null
 let documents = []
@@ -33,9 +37,14 @@ function route () {
     room.close()
     room = null
   }
-  byId('documents-view').hidden = target !== null
+  const administration = target === null && mayAdminister(me) ? secretariatView(location.hash) : undefined
+  byId('secretariat-view').hidden = administration === undefined
+  byId('nav-secretariat').setAttribute('aria-current', administration === undefined ? 'false' : 'page')
+  byId('documents-view').hidden = target !== null || administration !== undefined
   byId('draft-view').hidden = target === null
-  if (target === null) {
+  if (administration !== undefined) {
+    renderSecretariat(administration, { me, documents: () => documents, reloadDocuments: loadDocuments })
+  } else if (target === null) {
     document.title = `${t('documents.heading')} — Consenso`
     renderDocuments(byId('document-list'), documents)
   } else {

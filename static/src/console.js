@@ -7,22 +7,7 @@ import { explain } from './errors.js'
 import { deadlineText } from './silence.js'
 import { renderMatrix } from './matrix.js'
 import { versionsAsIs } from './bilingual.js'
-
-function localDefault (hours) {
-  const date = new Date(Date.now() + hours * 3600 * 1000)
-  date.setMinutes(0, 0, 0)
-  const pad = (n) => String(n).padStart(2, '0')
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`
-}
-
-/** A datetime-local value as ISO 8601 with this browser's offset ("2015-11-13T18:00:00-06:00"). */
-export function withOffset (local) {
-  const date = new Date(local)
-  const minutes = -date.getTimezoneOffset()
-  const sign = minutes >= 0 ? '+' : '-'
-  const pad = (n) => String(Math.floor(Math.abs(n))).padStart(2, '0')
-  return `${local.length === 16 ? `${local}:00` : local}${sign}${pad(minutes / 60)}:${pad(minutes % 60)}`
-}
+import { deadlineField } from './deadlinefield.js'
 
 export function renderConsole (container, room) {
   const info = room.documentInfo()
@@ -46,14 +31,21 @@ export function renderConsole (container, room) {
 
   const acts = []
   if (status === 'draft') {
-    const deadline = h('input', { type: 'datetime-local', class: 'field', id: 'silence-deadline', value: localDefault(72) })
+    const deadline = deadlineField('silence-deadline', 72)
     const start = h('button', { type: 'button', class: 'button-primary' }, t('console.start_silence'))
-    start.addEventListener('click', () => run(() => api.startSilence(room.documentId, withOffset(deadline.value)), t('console.silence_started')))
-    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone
+    start.addEventListener('click', () => {
+      const chosen = deadline.value()
+      if (chosen === null) {
+        error.textContent = t('deadline.invalid')
+        error.hidden = false
+        return
+      }
+      run(() => api.startSilence(room.documentId, chosen), t('console.silence_started'))
+    })
     acts.push(h('div', { class: 'console-block' },
       h('h3', {}, t('console.silence')),
       h('p', { class: 'hint' }, t('console.silence_hint')),
-      h('label', { for: 'silence-deadline' }, t('console.deadline', { zone })), deadline,
+      deadline.el,
       h('div', { class: 'actions' }, start)))
     const adopt = h('button', { type: 'button', class: 'button-danger' }, t('console.adopt'))
     const confirm = h('dialog', { class: 'confirm-dialog', 'aria-labelledby': 'adopt-title' })

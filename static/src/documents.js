@@ -1,8 +1,8 @@
-// The documents list, grouped by negotiation: kind, status and any silence deadline of each.
+// The documents list, grouped by negotiation with its chair: kind, status and any silence deadline of each.
 import { h } from './dom.js'
 import { formatMoment, t } from './i18n.js'
 
-function documentItem (doc) {
+export function documentItem (doc) {
   return h('li', {},
     h('a', { class: 'document-link', href: `#/documents/${doc.id}` },
       h('span', { class: 'document-title', translate: 'no' }, doc.title),
@@ -22,11 +22,12 @@ export function renderDocuments (list, documents) {
   const negotiations = new Map()
   for (const doc of documents) {
     const key = doc.negotiation?.id ?? 0
-    if (!negotiations.has(key)) negotiations.set(key, { title: doc.negotiation?.title ?? t('documents.other'), docs: [] })
+    if (!negotiations.has(key)) negotiations.set(key, { title: doc.negotiation?.title ?? t('documents.other'), chair: doc.chair, docs: [] })
     negotiations.get(key).docs.push(doc)
   }
-  list.replaceChildren(...[...negotiations.values()].map(({ title, docs }) =>
+  list.replaceChildren(...[...negotiations.values()].map(({ title, chair, docs }) =>
     h('li', { class: 'negotiation' },
       h('h2', { class: 'negotiation-title', translate: 'no' }, title),
+      chair ? h('p', { class: 'negotiation-chair' }, t('documents.chair'), ' ', h('span', { translate: 'no' }, `${chair.name} (${chair.code})`)) : null,
       h('ul', { class: 'documents' }, docs.map(documentItem)))))
 }

@@ -2,7 +2,7 @@
 // cannot be changed when someone tries. The text is plain DOM until the paragraph is focused or
 // scrolled into view; then it becomes a CodeMirror editor (editor.js), so long drafts open fast.
 import { h } from './dom.js'
-import { plural, t } from './i18n.js'
+import { formatMoment, plural, t } from './i18n.js'
 import { createEditor } from './editor.js'
 import { renderMarked } from './highlights.js'
 import { colourClass } from './colours.js'
@@ -23,11 +23,12 @@ export class ParagraphView {
     this.plain = h('div', { class: 'paragraph-plain', tabindex: '0', role: 'textbox', 'aria-multiline': 'true' })
     this.textBox = h('div', { class: 'paragraph-text', translate: 'no' }, this.plain)
     this.refusal = h('p', { class: 'paragraph-refusal', role: 'status' })
+    this.change = h('p', { class: 'paragraph-change', hidden: true })
     this.review = h('button', { type: 'button', class: 'paragraph-review button-quiet' })
     this.review.addEventListener('click', () => room.select(id, null, { openPane: true }))
     this.el = h('section', { class: 'paragraph', 'data-paragraph': id },
       h('div', { class: 'paragraph-meta' }, this.label, this.status, this.lock, this.people),
-      h('div', { class: 'paragraph-body' }, this.textBox, this.refusal),
+      h('div', { class: 'paragraph-body' }, this.textBox, this.change, this.refusal),
       h('div', { class: 'paragraph-aside' }, this.review))
     this.onText = () => { if (this.editor === null) this.renderPlain() }
     ytext.observe(this.onText)
@@ -73,6 +74,7 @@ export class ParagraphView {
     this.status.hidden = !showStatus
     this.lock.textContent = t('paragraph.locked')
     this.lock.hidden = info.locked !== true
+    this.showChange(info)
     this.plain.setAttribute('aria-label', this.ariaLabel())
     this.plain.setAttribute('aria-readonly', String(readOnly))
     if (!readOnly) this.refusal.textContent = ''
@@ -85,6 +87,20 @@ export class ParagraphView {
     this.review.textContent = parts.length > 0 ? parts.join(' · ') : t('paragraph.review')
     this.review.setAttribute('aria-label', t('paragraph.review_label', { label: info.label || this.ariaLabel(), summary: this.review.textContent }))
     this.review.classList.toggle('has-activity', parts.length > 0)
+  }
+
+  /** Who last changed the status or lock, when and why (from `info`), while the paragraph is not open text. */
+  showChange (info) {
+    const by = info.changed_by
+    const closed = info.locked === true || (info.status && info.status !== 'open')
+    this.change.hidden = !(closed && by?.name)
+    if (this.change.hidden) return this.change.replaceChildren()
+    // What changed the badges beside it say; this says who, when and why.
+    this.change.replaceChildren(
+      t('paragraph.last_change'), ' ',
+      h('span', { translate: 'no' }, by.delegation ? `${by.name} (${by.delegation})` : by.name),
+      info.changed_at ? `, ${formatMoment(info.changed_at)}` : '',
+      ...(info.reason ? [' — ', h('q', { translate: 'no' }, info.reason)] : []))
   }
 
   /** The editor replaces the plain text; `focus` puts the caret where the person clicked. */

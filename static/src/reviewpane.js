@@ -1,10 +1,11 @@
-// The review pane beside the draft, for the selected paragraph: the chair's tools, the comment
+// The review pane beside the draft, for the selected paragraph: the chair's tools (status, lock, structure), the comment
 // threads and the positions. Re-rendered when what it shows changes; what a person is typing is kept.
 import { h } from './dom.js'
 import { t } from './i18n.js'
 import { commentsSection } from './comments.js'
 import { positionsSection } from './positions.js'
 import { chairSection } from './chair.js'
+import { structureSection } from './structure.js'
 import { isChair } from './roles.js'
 
 export function renderPane (pane, room) {
@@ -24,6 +25,7 @@ export function renderPane (pane, room) {
       h('span', { class: 'badge badge-status', 'data-status': info.status ?? 'open' }, t(`status.${info.status ?? 'open'}`)),
       info.locked ? h('span', { class: 'badge badge-lock' }, t('paragraph.locked')) : null),
     isChair(room.me) ? chairSection(room, id, info) : null,
+    isChair(room.me) ? structureSection(room, id, info) : null,
     commentsSection(room, id),
     positionsSection(room, id, view.ytext.toString()))
   carryOver(pane, next)

@@ -10,3 +10,6 @@ export const canSubmitPosition = (me) => SPEAKERS.has(me.role) && Boolean(me.del
 export const canBreakSilence = (me) => SPEAKERS.has(me.role)
 export const isChair = (me) => me.role === 'ppt'
 export const isObserver = (me) => me.role === 'observer'
+// The Secretariat keeps the register (negotiations, documents, delegations); users also the administrator.
+export const keepsRegister = (me) => me.role === 'secretariat'
+export const managesUsers = (me) => me.role === 'secretariat' || me.role === 'admin'

@@ -118,7 +118,11 @@ export class Room {
 
   documentInfo () { return this.draft.documentInfo() }
   silence () { return this.silenceRecord }
-  lastChange (id) { return this.lastChanges.get(id) ?? null }
+  /** Who last changed paragraph `id`'s status or lock, and why: from the live notice, else from `info`. */
+  lastChange (id) {
+    const info = this.draft.paragraphInfo(id)
+    return this.lastChanges.get(id) ?? (info.changed_by ? { by: info.changed_by, reason: info.reason } : null)
+  }
 
   labelOf (id) {
     const info = this.draft.paragraphInfo(id)
@@ -255,6 +259,10 @@ export class Room {
     } else if (kind === 'silence' || kind === 'silence_broken') {
       this.reloadSilence()
       if (this.view !== 'draft') this.renderSecondary()
+    } else if (kind === 'comment_settings') {
+      this.observersMayComment = payload.observers_may_comment === true
+      this.renderPane()
+      if (this.view === 'console') this.renderSecondary()
     } else if (kind === 'adopted') {
       this.adoptedHash = payload.sha256
       this.reloadSilence()

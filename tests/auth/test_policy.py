@@ -11,6 +11,7 @@ from auth.policy import (
     Decision,
     Scope,
     authorize,
+    may_change_account,
     may_edit_text,
     may_read_document,
 )
@@ -188,3 +189,20 @@ def test_a_ppt_makes_revisions_only_where_it_chairs() -> None:
     assert not refused and "Presidency Pro-Tempore of this negotiation" in refused.rule
     assert not authorize(ppt, Action.CREATE_REVISION)  # no negotiation named: the Secretariat's alone
     assert authorize(principal(Role.SECRETARIAT, None), Action.CREATE_REVISION)
+
+
+def test_only_an_administrator_touches_the_admin_role() -> None:
+    staff = principal(Role.SECRETARIAT, None)
+    admin = principal(Role.ADMIN, None)
+    assert may_change_account(staff, 9, Role.DELEGATE, Role.HEAD, access=True)
+    assert not may_change_account(staff, 9, Role.DELEGATE, Role.ADMIN, access=True)
+    assert not may_change_account(staff, 9, Role.ADMIN, Role.DELEGATE, access=True)
+    assert not may_change_account(staff, 9, Role.ADMIN, Role.ADMIN, access=False)  # not even a new name
+    assert may_change_account(admin, 9, Role.DELEGATE, Role.ADMIN, access=True)
+
+
+def test_nobody_changes_their_own_access_but_may_rename_themselves() -> None:
+    admin = principal(Role.ADMIN, None)  # user 7
+    refused = may_change_account(admin, 7, Role.ADMIN, Role.SECRETARIAT, access=True)
+    assert not refused and "your own" in refused.rule
+    assert may_change_account(admin, 7, Role.ADMIN, Role.ADMIN, access=False)

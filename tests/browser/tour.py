@@ -130,6 +130,30 @@ def views(page: Page, who: str, language: str) -> Iterator[str]:
     page.get_by_role("link", name={"en": "← All documents", "es": "← Todos los documentos"}[language]).click()
     expect(page.locator(".document-link").first).to_be_visible(timeout=WAIT_MS)
     yield "documents"
+    if who == "secretariat":
+        yield from administration(page, language)
+
+
+ADMINISTRATION = {
+    "en": ["Administration", "Negotiations", "Delegations", "Users"],
+    "es": ["Administración", "Negociaciones", "Delegaciones", "Usuarios"],
+}
+
+
+def administration(page: Page, language: str) -> Iterator[str]:
+    """The Secretariat's negotiations, delegations and users, each once it is drawn."""
+    entry, *tabs = ADMINISTRATION[language]
+    page.locator("#topnav").get_by_role("link", name=entry).click()
+    for name, view, drawn in zip(
+        tabs,
+        ["negotiations", "delegations", "users"],
+        [".register-card", ".register-table", ".register-table"],
+        strict=True,
+    ):
+        page.locator("#secretariat-tabs").get_by_role("link", name=name).click()
+        expect(page.locator("#secretariat-tabs [aria-current=page]")).to_have_text(name)
+        expect(page.locator(f"#secretariat-body {drawn}").first).to_be_visible(timeout=WAIT_MS)
+        yield f"secretariat-{view}"
 
 
 def signin_page(people: People, base_url: str, language: str, **options: Any) -> Page:

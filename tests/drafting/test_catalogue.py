@@ -9,12 +9,16 @@ from sqlalchemy.orm import Session
 from drafting.catalogue import (
     add_delegation,
     add_user,
+    admit_delegation,
+    change_delegation,
+    change_user,
     create_document,
     create_negotiation,
     delegation_by_code,
     document_by_id,
     documents_for,
     negotiation_by_id,
+    negotiations_for,
     user_by_email,
 )
 from drafting.errors import AlreadyExists, InvalidInput, NotFound
@@ -181,3 +185,53 @@ def test_documents_for_scopes_by_delegation(session: Session) -> None:
     other = create_negotiation(session, "Reunión bilateral", "CAN", [])
     assert documents_for(session, guatemala) == [in_mexico, *in_canada]
     assert [d.code for d in other.participants] == ["CAN"]
+
+
+def test_a_users_access_changes_and_says_so(session: Session) -> None:
+    user = add_user(session, "ana@example.mx", "Ana", Role.DELEGATE, "MEX")
+    assert not change_user(session, user, name=" Ana López ")
+    assert user.name == "Ana López"
+    assert change_user(session, user, role=Role.HEAD)
+    assert change_user(session, user, delegation="gtm") and user.delegation
+    assert user.delegation.code == "GTM"
+    assert not change_user(session, user, delegation="GTM", role=Role.HEAD)  # the same: nothing changed
+    assert change_user(session, user, role=Role.SECRETARIAT) and user.delegation is None
+    assert change_user(session, user, active=False) and not user.active
+
+
+def test_a_users_change_keeps_the_rules_of_adding_one(session: Session) -> None:
+    user = add_user(session, "sec@example.org", "Secretaría", Role.SECRETARIAT)
+    with pytest.raises(InvalidInput, match="needs a delegation"):
+        change_user(session, user, role=Role.DELEGATE)
+    with pytest.raises(InvalidInput, match="member state"):
+        change_user(session, user, role=Role.OBSERVER, delegation="MEX")
+
+
+def test_a_delegation_is_renamed_and_its_kind_changed_within_the_rules(session: Session) -> None:
+    colombia = delegation_by_code(session, "COL")
+    change_delegation(session, colombia, name=" República de Colombia ", kind=MEMBER)
+    assert (colombia.code, colombia.name, colombia.kind) == ("COL", "República de Colombia", MEMBER)
+    create_negotiation(session, "RCGM", "MEX")
+    with pytest.raises(InvalidInput, match="chair"):
+        change_delegation(session, delegation_by_code(session, "MEX"), kind=OBSERVER_STATE)
+    add_user(session, "obs@iom.int", "Observadora", Role.OBSERVER, "IOM")
+    with pytest.raises(InvalidInput, match="observers"):
+        change_delegation(session, delegation_by_code(session, "IOM"), kind=MEMBER)
+    with pytest.raises(InvalidInput):
+        change_delegation(session, colombia, name=" ")
+
+
+def test_an_observer_cannot_chair(session: Session) -> None:
+    with pytest.raises(InvalidInput, match="member state"):
+        create_negotiation(session, "RCGM", "IOM")
+
+
+def test_a_delegation_is_admitted_once(session: Session) -> None:
+    negotiation = create_negotiation(session, "RCGM", "MEX", ["GTM"])
+    assert admit_delegation(session, negotiation, "can")
+    assert not admit_delegation(session, negotiation, "CAN")
+    assert sorted(d.code for d in negotiation.participants) == ["CAN", "GTM", "MEX"]
+    assert [n.title for n in negotiations_for(session, add_user(session, "c@ca", "C", Role.HEAD, "CAN"))] == [
+        "RCGM"
+    ]
+    assert negotiations_for(session, add_user(session, "i@iom.int", "I", Role.OBSERVER, "IOM")) == []

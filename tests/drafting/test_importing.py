@@ -1,10 +1,21 @@
 from __future__ import annotations
 
+import io
+import zipfile
+
 import pytest
 
 from drafting.errors import InvalidInput
-from drafting.importing import MAX_PARAGRAPH_CHARS, classify, paragraphs_from_text, split_blocks
+from drafting.importing import (
+    DOCX_XML_LIMIT,
+    MAX_PARAGRAPH_CHARS,
+    classify,
+    paragraphs_from_file,
+    paragraphs_from_text,
+    split_blocks,
+)
 from drafting.kinds import ParagraphKind
+from tests.support.drafts import docx_bytes
 
 H, PP, OP = ParagraphKind.HEADING, ParagraphKind.PREAMBULAR, ParagraphKind.OPERATIVE
 
@@ -107,3 +118,54 @@ def test_an_over_long_paragraph_is_refused() -> None:
     text = "Considerando…\n\n" + "Migración 🌎 " * (MAX_PARAGRAPH_CHARS // 10)
     with pytest.raises(InvalidInput, match=str(MAX_PARAGRAPH_CHARS)):
         paragraphs_from_text(text)
+
+
+def test_a_docx_file_gives_its_paragraphs_with_styled_headings() -> None:
+    data = docx_bytes(
+        ("Heading 1", "Gobernanza migratoria"),
+        ("Normal", "Reconociendo   la migración\tsegura 🌎;"),
+        ("Normal", "   "),
+        ("Normal", "Encargan a la Secretaría Técnica un informe."),
+    )
+    assert paragraphs_from_file(data) == [
+        (H, "Gobernanza migratoria"),
+        (PP, "Reconociendo la migración segura 🌎;"),
+        (OP, "Encargan a la Secretaría Técnica un informe."),
+    ]
+
+
+def test_uploaded_text_in_utf8_or_utf16_with_its_mark() -> None:
+    text = "Considerando;\n\nAcuerdan 🌎"
+    expected = [(PP, "Considerando;"), (OP, "Acuerdan 🌎")]
+    assert paragraphs_from_file(text.encode()) == expected
+    assert paragraphs_from_file(b"\xef\xbb\xbf" + text.encode()) == expected
+    assert paragraphs_from_file(text.encode("utf-16")) == expected
+
+
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        ("Migración".encode("latin-1"), "not_utf8"),
+        (b"PK\x03\x04broken", "unreadable_draft"),
+        (b"texto\x00binario", "unreadable_draft"),
+        (b"\n \n", "empty_draft"),
+    ],
+)
+def test_unreadable_uploads_say_what_to_do(data: bytes, code: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        paragraphs_from_file(data)
+    assert caught.value.code == code
+
+
+def test_an_upload_over_the_paragraph_limit_is_refused() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        paragraphs_from_file(b"Uno\n\nDos\n\nTres", max_paragraphs=2)
+    assert caught.value.params == {"paragraphs": 3, "limit": 2}
+
+
+def test_a_docx_that_unpacks_too_large_is_refused_before_it_is_parsed() -> None:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
+        package.writestr("word/document.xml", b"0" * (DOCX_XML_LIMIT + 1))
+    with pytest.raises(InvalidInput, match="64 MiB"):
+        paragraphs_from_file(out.getvalue())

@@ -12,6 +12,7 @@ from drafting.database import make_engine
 from drafting.layout import read_paragraphs
 from drafting.store import Store
 from server.cli import main
+from tests.support.drafts import docx_bytes
 
 
 @pytest.fixture
@@ -79,6 +80,27 @@ def test_a_whole_negotiation_from_the_command_line(
         ["user", "add", "ana@cri.example", "--name", "Ana", "--role", "head", "--delegation", "CRI"], capsys
     )
     assert code == 0
+    word = tmp_path / "plan.docx"
+    word.write_bytes(
+        docx_bytes(("Heading 1", "Gobernanza"), ("Normal", "Encargan a la Secretaría un informe."))
+    )
+    create = [
+        "document",
+        "create",
+        "--negotiation",
+        negotiation,
+        "--kind",
+        "plan_of_action",
+        "--title",
+        "Plan",
+    ]
+    code, out, _ = run([*create, "--from", str(word)], capsys)
+    assert code == 0
+    paragraphs = read_paragraphs(Store(make_engine(database)).load(int(out)).to_doc())
+    assert [(p.kind.value, p.text) for p in paragraphs] == [
+        ("heading", "Gobernanza"),
+        ("operative", "Encargan a la Secretaría un informe."),
+    ]
 
 
 @pytest.mark.parametrize(

@@ -93,6 +93,27 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("DELETE", "/api/tokens/{token_id}"): Expect(SECRETARIAT | ADMIN | {OWNER}, refused_with=(403, 404)),
     # Administration.
     ("DELETE", "/api/users/{user_id}/credentials"): Expect(SECRETARIAT | ADMIN),
+    ("GET", "/api/users"): Expect(SECRETARIAT | ADMIN),
+    ("POST", "/api/users"): Expect(
+        SECRETARIAT | ADMIN,
+        body={"email": "nueva@sre.gob.mx", "name": "Nueva", "role": "delegate", "delegation": "MEX"},
+    ),
+    ("PATCH", "/api/users/{user_id}"): Expect(SECRETARIAT | ADMIN, body={"name": "María Gómez"}),
+    ("GET", "/api/delegations"): Expect(SIGNED_IN),
+    ("POST", "/api/delegations"): Expect(
+        SECRETARIAT, body={"code": "ECU", "name": "Ecuador", "kind": "observer_state"}
+    ),
+    ("PATCH", "/api/delegations/{delegation_id}"): Expect(SECRETARIAT, body={"name": "Belice"}),
+    # The Secretariat's negotiations and documents.
+    ("GET", "/api/negotiations"): Expect(SIGNED_IN),
+    ("POST", "/api/negotiations"): Expect(SECRETARIAT, body={"title": "RCGM, junio", "chair": "MEX"}),
+    ("POST", "/api/negotiations/{negotiation_id}/participants"): Expect(
+        SECRETARIAT, body={"delegation": "COL"}
+    ),
+    ("POST", "/api/negotiations/{negotiation_id}/documents"): Expect(
+        SECRETARIAT, body={"title": "Plan de Acción", "kind": "plan_of_action"}
+    ),
+    ("POST", "/api/negotiations/{negotiation_id}/documents/import"): Expect(SECRETARIAT),
     # Reading the negotiation's documents.
     ("GET", "/api/documents"): Expect(SIGNED_IN),
     ("GET", DOCUMENT): Expect(READERS),
@@ -175,6 +196,7 @@ PATH_VALUES = {
     "token_id": "{owners_token}",
     "user_id": "5",
     "revision": "0",
+    "delegation_id": "1",
 }
 
 PARAMETER = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(:[a-zA-Z_]+)?}")
