@@ -57,7 +57,7 @@ def test_a_raw_yjs_client_cannot_write_outside_the_layout(
     after = attacker.request("wait_state", expected=expected, timeout=20)
     assert after["keys"] == sorted(draft.paragraph_ids)
     reasons = " ".join(attacker.request("wait_denied", count=1)["denied"])
-    assert "only order, paragraphs, info and its language versions" in reasons
+    assert "only order, paragraphs and info (and its language versions" in reasons
     assert "must be a Y.Text" in reasons
     assert "longer than 20000 characters" in reasons
     assert "embedded objects" in reasons

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text, update
+from sqlalchemy import Engine, func, select, text, update
 from sqlalchemy.orm import Session
 
 from drafting import audit
@@ -98,6 +98,7 @@ def test_sqlite_to_postgresql_gives_the_same_hashes_and_texts(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
     postgres_database: str,
+    postgres_engine: Engine,  # the session's PostgreSQL database, emptied and migrated for this test
 ) -> None:
     engine = make_engine(source)
     upgrade(engine)
