@@ -126,6 +126,11 @@ class Guard:
 
     # -- applying ----------------------------------------------------------------------------------
 
+    def hold(self, reason: str | None) -> None:
+        """Hold the whole text as if frozen, `reason` naming why ("being adopted"), until hold(None): for a
+        consensus act that decides from the text before its own freeze is written."""
+        self._shadow.held = reason
+
     def apply(self, update: bytes, rights: Rights) -> Verdict:
         """Apply `update` from a sender with `rights`; what they may not change ends as if never sent."""
         shadow = self._shadow

@@ -89,7 +89,8 @@ class Shadow:
         self.touches = Touches()
         self.update = EMPTY_UPDATE  # what the replica's last transaction integrated, as Yrs encoded it
         self.meta: dict[str, dict[str, Any]] = {}
-        self.frozen: str | None = None
+        self.held: str | None = None  # the whole text held for a moment by the server (see Guard.hold)
+        self._frozen_by_status: str | None = None
         self.locked: frozenset[str] = frozenset()
         self._pending: list[bytes] = []
         self._mirroring = True
@@ -112,6 +113,11 @@ class Shadow:
         self._root_count = 0
         self._doc_subscription: Subscription | None = doc.observe(self._mirror)
         self._attach()
+
+    @property
+    def frozen(self) -> str | None:
+        """Why the whole text cannot change now (the document's status, or a hold), or None."""
+        return self.held or self._frozen_by_status
 
     def close(self) -> None:
         """Stop following the document (idempotent)."""
@@ -336,7 +342,7 @@ class Shadow:
 
     def _derive_locks(self) -> None:
         status = self.meta.get(DOCUMENT_KEY, {}).get("status")
-        self.frozen = FROZEN.get(status) if isinstance(status, str) else None
+        self._frozen_by_status = FROZEN.get(status) if isinstance(status, str) else None
         self.locked = frozenset(
             key for key, meta in self.meta.items() if key != DOCUMENT_KEY and meta.get("locked") is True
         )

@@ -29,9 +29,16 @@ def check_correction(
     return reason_of(reason, required=False)
 
 
-def check_confirmation(document: DocumentStatus) -> None:
+def check_confirmation(document: DocumentStatus, source: str, translation: str, label: str) -> None:
+    """May a translation be confirmed up to date with its source? Not once adopted, and not while empty."""
     if document is DocumentStatus.ADOPTED:
         raise Conflict("the document is adopted: nothing in it changes any more", code="document_adopted")
+    if source.strip() and not translation.strip():
+        raise Conflict(
+            f"{label} has no translation yet: write it first, or the PPT adopts that version as it is",
+            code="translation_empty",
+            label=label,
+        )
 
 
 def check_versions_current(

@@ -19,6 +19,7 @@ from drafting.catalogue import (
     negotiation_by_id,
     negotiations_for,
 )
+from drafting.clock import as_utc
 from drafting.errors import InvalidInput
 from drafting.importing import ZIP_SIGNATURE, classify, paragraphs_from_file
 from drafting.kinds import DocumentKind, ParagraphKind
@@ -86,7 +87,7 @@ def negotiation_summary(negotiation: Negotiation) -> dict[str, Any]:
         "participants": [
             {"code": d.code, "name": d.name} for d in sorted(negotiation.participants, key=lambda d: d.code)
         ],
-        "created_at": negotiation.created_at.isoformat(),
+        "created_at": as_utc(negotiation.created_at).isoformat(),
     }
 
 

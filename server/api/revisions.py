@@ -14,6 +14,7 @@ from starlette.responses import HTMLResponse
 
 from auth.policy import Action
 from drafting import comparison, comparison_html, revisions
+from drafting.clock import as_utc
 from drafting.consensus.records import adoption_of
 from drafting.errors import NotFound
 from drafting.rendered import RenderedText, as_json, render
@@ -219,7 +220,7 @@ async def adopted_text(call: Call) -> dict[str, Any]:
             raise NotFound("adopted text of document", document_id)
         final = revisions.latest_revision(session, document_id)
         return {
-            "adopted_at": adoption.adopted_at.isoformat(),
+            "adopted_at": as_utc(adoption.adopted_at).isoformat(),
             "adopted_by": adoption.adopted_by,
             "sha256": adoption.sha256,
             "text": adoption.final_text,

@@ -56,7 +56,7 @@ async def confirm_translation(
     async with workflow.locked_room(document_id) as room:
         label = label_of(paragraph_meta(room.doc, paragraph_id), paragraph_id)
         before = read_translation(room.doc, paragraph_id, language)
-        rules.check_confirmation(document_status(room.doc))
+        rules.check_confirmation(document_status(room.doc), before.source, before.text, label)
         detail = {
             "language": language,
             "source": before.source,

@@ -189,8 +189,6 @@ class ConsensusWorkflow:
     async def start_silence(self, document_id: int, actor: Principal, requested: datetime | None) -> Silence:
         async with self.locked_room(document_id) as room:
             rules.start_silence(document_status(room.doc))
-            # Under silence no translation can be corrected: every version goes under silence up to date.
-            _check_versions(room.doc, ())
             now = self.now()
             deadline = rules.silence_deadline(now, requested, self.default_silence)
 
@@ -201,11 +199,15 @@ class ConsensusWorkflow:
                     )
                 return begin_silence(session, document_id, actor.user_id, deadline, now)
 
-            silence = await self.in_session(record)
-            await room.edit(
-                lambda doc: write_document_status(doc, DocumentStatus.UNDER_SILENCE),
-                consensus_sender(actor),
-            )
+            # Held from the check to the freeze, so that no edit slips in while the procedure is recorded.
+            with room.text_held("going under silence procedure"):
+                # Under silence no translation can be corrected: every version goes under silence up to date.
+                _check_versions(room.doc, ())
+                silence = await self.in_session(record)
+                await room.edit(
+                    lambda doc: write_document_status(doc, DocumentStatus.UNDER_SILENCE),
+                    consensus_sender(actor),
+                )
         self.deadlines_changed()
         self.publish(document_id, "silence", {**silence_json(silence), "by": by(actor)})
         return silence
@@ -287,7 +289,9 @@ class ConsensusWorkflow:
         SHA-256 stored. By the PPT (from draft) or by the clock (a silence procedure ended unbroken). Every
         language version must be up to date, but those the PPT adopts `as_is`."""
         async with self.locked_room(document_id) as room:
-            final = await self._adopt(room, actor, by_silence=by_silence, as_is=as_is)
+            # Held from the checks to the freeze: the text adopted and hashed is the text frozen.
+            with room.text_held("being adopted"):
+                final = await self._adopt(room, actor, by_silence=by_silence, as_is=as_is)
         self.publish(
             document_id,
             "adopted",

@@ -13,8 +13,9 @@ that. A client so gets a large draft in about the time it takes to send it (docs
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Any, Protocol
 
 from pycrdt import Doc, TransactionEvent, merge_updates
@@ -199,6 +200,18 @@ class Room:
                 keep_in_step(self.doc, verdict.texts, structure=structure)
             self._submit_captured(LAYOUT)
         return verdict
+
+    @contextlib.contextmanager
+    def text_held(self, reason: str) -> Iterator[None]:
+        """No participant changes the text while this lasts (their edits are compensated, and they are
+        told the document is `reason`); the server's own edits go on."""
+        if self.guard is not None:
+            self.guard.hold(reason)
+        try:
+            yield
+        finally:
+            if self.guard is not None:
+                self.guard.hold(None)
 
     def _apply_unguarded(self, update: bytes) -> Verdict:
         apply_checked(self.doc, update)

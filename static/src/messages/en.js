@@ -284,6 +284,7 @@ export default {
   'languages.as_is_legend': 'Language versions',
   'languages.as_is': 'Adopt the {language} version as it is, stale translations included (recorded)',
   'error.translations_stale': 'Some translations are stale: {labels}. The Secretariat confirms them in the Languages tab, or the Presidency adopts that version as it is.',
+  'error.translation_empty': '{label} has no translation yet: write it first, or the Presidency adopts that version as it is.',
   'languages.correct': 'Correct on the record…',
   'languages.correct_text': 'Corrected translation',
   'languages.correct_reason': 'Why it is corrected (required: the paragraph is locked)',

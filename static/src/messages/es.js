@@ -284,6 +284,7 @@ export default {
   'languages.as_is_legend': 'Versiones lingüísticas',
   'languages.as_is': 'Adoptar la versión en {language} tal como está, con sus traducciones desactualizadas (queda registrado)',
   'error.translations_stale': 'Hay traducciones desactualizadas: {labels}. La Secretaría las confirma en la pestaña Idiomas, o la Presidencia adopta esa versión tal como está.',
+  'error.translation_empty': '{label} todavía no tiene traducción: escríbala primero, o la Presidencia adopta esa versión tal como está.',
   'languages.correct': 'Corregir dejando constancia…',
   'languages.correct_text': 'Traducción corregida',
   'languages.correct_reason': 'Motivo de la corrección (obligatorio: el párrafo está bloqueado)',

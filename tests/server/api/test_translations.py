@@ -184,6 +184,17 @@ def test_a_paragraph_inserted_by_the_ppt_starts_empty_and_stale_in_every_version
     assert new_id not in doc.get("translations.es", type=Map)
 
 
+def test_an_empty_translation_is_not_confirmed_up_to_date(app: App) -> None:
+    inserted = call(app, "POST", "/paragraphs", PPT, {"kind": "operative", "text": "Request a report."})
+    new_id = inserted.json()["id"]
+
+    refused = call(app, "POST", f"/paragraphs/{new_id}/translations/es/confirm", SECRETARIAT)
+
+    assert (refused.status_code, refused.json()["code"]) == (409, "translation_empty")
+    assert "write it first" in refused.json()["error"]
+    assert [item["id"] for item in stale(app)] == [new_id]
+
+
 def test_a_silence_procedure_starts_only_with_every_version_up_to_date(app: App) -> None:
     paragraph_id = edit_source_live(app, 1, "Today, ")
 
