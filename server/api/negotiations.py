@@ -5,6 +5,7 @@ Every act is recorded in the negotiation's audit trail (drafting/audit.py)."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -221,7 +222,9 @@ async def add_document(call: Call) -> dict[str, Any]:
 async def import_document(call: Call) -> dict[str, Any]:
     query: ImportQuery = call.query
     upload: Upload = call.body
-    paragraphs = paragraphs_from_file(upload.data, call.services.settings.layout.max_paragraphs)
+    # Reading a .docx takes a while: in a thread, so that no socket of this instance waits for it.
+    limit = call.services.settings.layout.max_paragraphs
+    paragraphs = await asyncio.to_thread(paragraphs_from_file, upload.data, limit)
     how = "imported from .docx" if upload.data.startswith(ZIP_SIGNATURE) else "imported from text"
     return await _create(call, query.title, query.kind, paragraphs, how, query.source_language)
 

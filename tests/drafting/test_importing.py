@@ -169,3 +169,15 @@ def test_a_docx_that_unpacks_too_large_is_refused_before_it_is_parsed() -> None:
         package.writestr("word/document.xml", b"0" * (DOCX_XML_LIMIT + 1))
     with pytest.raises(InvalidInput, match="64 MiB"):
         paragraphs_from_file(out.getvalue())
+
+
+def test_a_docx_of_countless_empty_paragraphs_is_refused_before_they_are_read() -> None:
+    spacing = docx_bytes(("Normal", "Recognizing the contribution of migrants."), *[("Normal", "")] * 40)
+
+    with pytest.raises(InvalidInput) as refused:
+        paragraphs_from_file(spacing, max_paragraphs=3)
+
+    assert refused.value.code == "too_many_paragraphs"
+    assert paragraphs_from_file(spacing, max_paragraphs=5) == [
+        (ParagraphKind.PREAMBULAR, "Recognizing the contribution of migrants.")
+    ]
