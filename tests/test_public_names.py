@@ -24,6 +24,7 @@ PUBLIC = {
     ],
     "drafting.exports": [
         "Edition",
+        "bilingual_docx",
         "compilation_docx",
         "edition_akn",
         "edition_docx",

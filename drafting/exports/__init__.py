@@ -3,10 +3,11 @@
 from drafting.exports.akoma_ntoso import edition_akn
 from drafting.exports.edition import Edition, opening_words, revision_edition
 from drafting.exports.printed import markdown, print_html
-from drafting.exports.word import compilation_docx, edition_docx
+from drafting.exports.word import bilingual_docx, compilation_docx, edition_docx
 
 __all__ = [
     "Edition",
+    "bilingual_docx",
     "compilation_docx",
     "edition_akn",
     "edition_docx",

@@ -4,7 +4,9 @@ text as DOCX. Each download is recorded in the audit trail."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 from starlette.responses import Response
@@ -14,8 +16,10 @@ from drafting import audit, compilation, revisions
 from drafting.catalogue import document_by_id
 from drafting.clock import utcnow
 from drafting.consensus.records import adoption_of
+from drafting.errors import InvalidInput
 from drafting.exports import (
     Edition,
+    bilingual_docx,
     compilation_docx,
     edition_akn,
     edition_docx,
@@ -26,6 +30,7 @@ from drafting.exports import (
 from drafting.layout import read_paragraphs
 from drafting.models import User
 from drafting.rendered import render
+from server.api.adoption import Language
 from server.api.compilation import compiled_positions
 from server.api.pipeline import DOCUMENT, Call, Endpoint, endpoint
 from server.api.schema import STRING
@@ -51,11 +56,27 @@ FORMATS: dict[str, tuple[str, str, Callable[[Edition, int], bytes]]] = {
 }
 
 
+@dataclass(frozen=True)
+class InLanguage:
+    language: Language | None = None  # one language version alone; without it, the source language
+    beside: Language | None = None  # Word only: the source language and this version in two columns
+
+
+def in_language(edition: Edition, chosen: InLanguage, extension: str) -> Edition:
+    """The edition in the language version asked for (each one's revision hash covers them all)."""
+    if chosen.beside is not None and extension != "docx":
+        raise InvalidInput("two columns side by side are a Word export: ask for export.docx?beside=…")
+    if chosen.language is None:
+        return edition
+    return dataclasses.replace(edition, rendered=edition.rendered.in_language(chosen.language))
+
+
 def _revision_export(extension: str) -> Endpoint:
     media_type, what, write = FORMATS[extension]
 
     async def handler(call: Call) -> Response:
         document_id, number = call.document_id, call.path["revision"]
+        chosen: InLanguage = call.query
 
         def work(session: Session, user: User) -> tuple[Edition, str]:
             document = document_by_id(session, document_id)
@@ -74,17 +95,25 @@ def _revision_export(extension: str) -> Endpoint:
             return edition, revision.name
 
         edition, name = await call.write(work)
+        edition = in_language(edition, chosen, extension)
         slug = "".join(c if c.isalnum() else "-" for c in name).strip("-").lower() or str(number)
-        return attachment(
-            write(edition, document_id), media_type, f"document-{document_id}-{slug}.{extension}"
-        )
+        if chosen.beside is not None:
+            data = bilingual_docx(edition, chosen.beside)
+            slug += f"-{edition.rendered.language}-{chosen.beside}"
+        else:
+            data = write(edition, document_id)
+            slug += f"-{chosen.language}" if chosen.language else ""
+        return attachment(data, media_type, f"document-{document_id}-{slug}.{extension}")
 
     handler.__name__ = handler.__qualname__ = "export_revision_" + extension.replace(".", "_")
     return endpoint(
         "GET",
         DOCUMENT + "/revisions/{revision}/export." + extension,
         Action.EXPORT,
-        f"Download the revision as {what}; the final revision of an adopted text carries its SHA-256",
+        f"Download the revision as {what}, in one language version (`language`)"
+        + (" or two side by side (`beside`)" if extension == "docx" else "")
+        + "; the final revision of an adopted text carries its SHA-256",
+        query=InLanguage,
         response=STRING,
         media_type=media_type,
     )(handler)

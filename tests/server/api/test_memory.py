@@ -172,6 +172,27 @@ def test_the_adopted_text_its_hash_and_its_exports(app: App) -> None:
         assert len(exported_entries) == 5
 
 
+def test_a_revision_exports_in_each_language_version_and_in_two_columns(app: App) -> None:
+    number = revise(app)["number"]
+    export = f"{DOC}/revisions/{number}/export"
+    spanish = app.client.get(f"{export}.md?language=es", headers=app.bearer(HEAD_GTM))
+    assert spanish.status_code == 200, spanish.text
+    assert (
+        "Conferencia Regional sobre Migración" in spanish.text
+        and "-es.md" in spanish.headers["content-disposition"]
+    )
+    english = app.client.get(f"{export}.md", headers=app.bearer(HEAD_GTM)).text
+    assert "Regional Conference on Migration" in english and "Conferencia Regional" not in english
+    columns = app.client.get(f"{export}.docx?beside=es", headers=app.bearer(HEAD_GTM))
+    assert columns.status_code == 200, columns.text
+    [table] = docx.Document(io.BytesIO(columns.content)).tables
+    assert len(table.columns) == 2
+    assert "Conferencia Regional sobre Migración" in "\n".join(cell.text for cell in table.columns[1].cells)
+    for refused in (f"{export}.md?language=fr", f"{export}.html?beside=es"):
+        answer = app.client.get(refused, headers=app.bearer(HEAD_GTM))
+        assert answer.status_code == 422 and answer.json()["error"], refused
+
+
 def test_the_secretariat_filters_and_exports_the_audit_trail(app: App) -> None:
     revise(app)
     pid = live(app)[1].id
