@@ -44,10 +44,15 @@ def split_blocks(text: str) -> list[str]:
 def classify(blocks: list[str]) -> list[tuple[ParagraphKind, str]]:
     operative = False
     result = []
-    for block in blocks:
+    for number, block in enumerate(blocks, start=1):
         if len(block) > MAX_PARAGRAPH_CHARS:
             raise InvalidInput(
-                f"a paragraph of {len(block)} characters exceeds the limit of {MAX_PARAGRAPH_CHARS}"
+                f"paragraph {number} of the draft has {len(block)} characters, more than the "
+                f"{MAX_PARAGRAPH_CHARS} a paragraph may hold: split it and import the draft again",
+                code="paragraph_too_long",
+                paragraph=number,
+                characters=len(block),
+                limit=MAX_PARAGRAPH_CHARS,
             )
         if _is_heading(block):
             result.append((ParagraphKind.HEADING, block))

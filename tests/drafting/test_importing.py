@@ -116,8 +116,14 @@ def test_a_paragraph_at_the_limit_is_accepted() -> None:
 
 def test_an_over_long_paragraph_is_refused() -> None:
     text = "Considerando…\n\n" + "Migración 🌎 " * (MAX_PARAGRAPH_CHARS // 10)
-    with pytest.raises(InvalidInput, match=str(MAX_PARAGRAPH_CHARS)):
+    with pytest.raises(InvalidInput, match="split it and import the draft again") as refused:
         paragraphs_from_text(text)
+    assert refused.value.code == "paragraph_too_long"
+    assert refused.value.params == {
+        "paragraph": 2,
+        "characters": len(text.split("\n\n")[1].strip()),
+        "limit": MAX_PARAGRAPH_CHARS,
+    }
 
 
 def test_a_docx_file_gives_its_paragraphs_with_styled_headings() -> None:
