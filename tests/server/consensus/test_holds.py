@@ -5,7 +5,7 @@ text adopted and hashed is the text frozen."""
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -30,7 +30,7 @@ def edit_while_recording(app: App, monkeypatch: pytest.MonkeyPatch, act: str) ->
     original = ConsensusWorkflow.in_session
     verdicts: list[Verdict] = []
 
-    async def typing_meanwhile(self: ConsensusWorkflow, work: Callable[[Session], Any]) -> Awaitable[Any]:
+    async def typing_meanwhile(self: ConsensusWorkflow, work: Callable[[Session], Any]) -> Any:
         if act in getattr(work, "__qualname__", "") and not verdicts:
             room = await self._rooms().open(DOC)
             client: Doc[Any] = Doc()
@@ -40,7 +40,7 @@ def edit_while_recording(app: App, monkeypatch: pytest.MonkeyPatch, act: str) ->
             paragraphs[str(order[1])].insert(0, SLIPPED)
             rights = Rights(edit_text=True, restructure=False)
             verdicts.append(room.apply_client_update(client.get_update(before), rights))
-        return await original(self, work)  # type: ignore[no-any-return]
+        return await original(self, work)
 
     monkeypatch.setattr(ConsensusWorkflow, "in_session", typing_meanwhile)
     return verdicts

@@ -14,6 +14,7 @@ from drafting.authorship_index import authorship_at
 from drafting.models import DocumentCheckpoint
 from drafting.store import Store
 from server.sync.indexer import AuthorshipIndexer
+from server.sync.rooms import Rooms
 from tests.server.sync.doubles import PRINCIPAL, Recorder, client_edit, running_rooms, until
 
 
@@ -32,16 +33,21 @@ def indexed(store: Store) -> list[int]:
     return [row.seq for row in checkpoints(store) if row.authorship is not None]
 
 
+async def type_words(rooms: Rooms, words: list[str]) -> None:
+    """One participant types each of `words` into document 1, each committed before the next."""
+    room = await rooms.open(1)
+    peer = Recorder().peer()
+    for typed in words:
+        room.receive_update(peer, client_edit(room.doc, typed))
+        await room.committed()
+
+
 def test_the_checkpoints_a_room_writes_get_their_authorship(tmp_path: Path) -> None:
     async def scenario() -> None:
         async with running_rooms(tmp_path, checkpoint_every=4) as (store, rooms):
             indexer = AuthorshipIndexer(store, quiet_seconds=3600)
             rooms.committer.checkpointed = indexer.checkpointed
-            room = await rooms.open(1)
-            peer = Recorder().peer()
-            for n in range(9):
-                room.receive_update(peer, client_edit(room.doc, f"Migración {n} 🌎 "))
-                await room.committed()
+            await type_words(rooms, [f"Migración {n} 🌎 " for n in range(9)])
             assert indexed(store) == []  # nothing while people type: it waits for a quiet moment
             await indexer.idle()
             rows = checkpoints(store)
@@ -61,11 +67,7 @@ def test_indexing_starts_by_itself_once_the_document_is_quiet(tmp_path: Path) ->
         async with running_rooms(tmp_path, checkpoint_every=2) as (store, rooms):
             indexer = AuthorshipIndexer(store, quiet_seconds=0.05)
             rooms.committer.checkpointed = indexer.checkpointed
-            room = await rooms.open(1)
-            peer = Recorder().peer()
-            for n in range(3):
-                room.receive_update(peer, client_edit(room.doc, f"Migración {n} "))
-                await room.committed()
+            await type_words(rooms, [f"Migración {n} " for n in range(3)])
             await until(lambda: bool(indexed(store)))
             await indexer.idle()
 
