@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +12,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+log = logging.getLogger(__name__)
 
 
 def make_engine(url: str, *, synchronous: str = "FULL") -> Engine:
@@ -18,6 +21,25 @@ def make_engine(url: str, *, synchronous: str = "FULL") -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas(synchronous))
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+
+def dispose_when_returned(engine: Engine, *, within: float = 10.0) -> bool:
+    """Close the engine's connections once every one taken from its pool is back, or after `within`
+    seconds; returns whether they all came back. A worker thread whose awaiting task was cancelled at
+    shutdown still finishes its transaction and hands its connection back afterwards: disposing before
+    that leaves the connection in a pool nobody holds, and it is never closed."""
+    pool = engine.pool
+    checked_out = getattr(pool, "checkedout", lambda: 0)
+    deadline = time.monotonic() + within
+    while checked_out() > 0 and time.monotonic() < deadline:
+        time.sleep(0.005)  # a thread finishing a transaction: there is no event to wait on
+    returned = checked_out() == 0
+    if not returned:
+        log.warning(
+            "%d database connections were still out after %.0f s; closing the rest", checked_out(), within
+        )
+    engine.dispose()
+    return returned
 
 
 def _sqlite_pragmas(synchronous: str) -> Any:

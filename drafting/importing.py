@@ -19,8 +19,8 @@ from lxml.etree import LxmlError
 
 from drafting.errors import InvalidInput
 from drafting.kinds import ParagraphKind
+from drafting.layout_contract import DEFAULT_LIMITS, LayoutLimits
 
-MAX_PARAGRAPH_CHARS = 20_000
 _HEADING = re.compile(r"^([IVXLC]+|\d+)\.\s+\S")
 # The verbs an operative paragraph opens with: it decides something (the RCM negotiates in Spanish too).
 OPERATIVE_VERBS = (
@@ -41,18 +41,19 @@ def split_blocks(text: str) -> list[str]:
     return [block.strip() for block in blocks if block.strip()]
 
 
-def classify(blocks: list[str]) -> list[tuple[ParagraphKind, str]]:
+def classify(blocks: list[str], limits: LayoutLimits = DEFAULT_LIMITS) -> list[tuple[ParagraphKind, str]]:
     operative = False
     result = []
+    most = limits.max_paragraph_chars
     for number, block in enumerate(blocks, start=1):
-        if len(block) > MAX_PARAGRAPH_CHARS:
+        if len(block) > most:
             raise InvalidInput(
                 f"paragraph {number} of the draft has {len(block)} characters, more than the "
-                f"{MAX_PARAGRAPH_CHARS} a paragraph may hold: split it and import the draft again",
+                f"{most} a paragraph may hold: split it and import the draft again",
                 code="paragraph_too_long",
                 paragraph=number,
                 characters=len(block),
-                limit=MAX_PARAGRAPH_CHARS,
+                limit=most,
             )
         if _is_heading(block):
             result.append((ParagraphKind.HEADING, block))
@@ -62,20 +63,23 @@ def classify(blocks: list[str]) -> list[tuple[ParagraphKind, str]]:
     return result
 
 
-def paragraphs_from_text(text: str) -> list[tuple[ParagraphKind, str]]:
-    return classify(split_blocks(text))
+def paragraphs_from_text(text: str, limits: LayoutLimits = DEFAULT_LIMITS) -> list[tuple[ParagraphKind, str]]:
+    return classify(split_blocks(text), limits)
 
 
-def paragraphs_from_file(data: bytes, max_paragraphs: int | None = None) -> list[tuple[ParagraphKind, str]]:
-    """An uploaded draft: a .docx file (recognised by its content, a zip package) or UTF-8 plain text."""
+def paragraphs_from_file(
+    data: bytes, limits: LayoutLimits = DEFAULT_LIMITS
+) -> list[tuple[ParagraphKind, str]]:
+    """An uploaded draft: a .docx file (recognised by its content, a zip package) or UTF-8 plain text,
+    within the limits the live guard holds edits to (CONSENSO_MAX_PARAGRAPHS, _MAX_PARAGRAPH_CHARS)."""
     if data.startswith(ZIP_SIGNATURE):
-        found = paragraphs_from_docx(data, max_paragraphs)
+        found = paragraphs_from_docx(data, limits)
     else:
-        found = paragraphs_from_text(text_of_upload(data))
+        found = paragraphs_from_text(text_of_upload(data), limits)
     if not found:
         raise InvalidInput("the file holds no text: choose the file of the draft", code="empty_draft")
-    if max_paragraphs is not None and len(found) > max_paragraphs:
-        raise _too_many(len(found), max_paragraphs)
+    if len(found) > limits.max_paragraphs:
+        raise _too_many(len(found), limits.max_paragraphs)
     return found
 
 
@@ -113,7 +117,9 @@ def text_of_upload(data: bytes) -> str:
 EMPTY_PARAGRAPHS_PER_PARAGRAPH = 10
 
 
-def paragraphs_from_docx(data: bytes, max_paragraphs: int | None = None) -> list[tuple[ParagraphKind, str]]:
+def paragraphs_from_docx(
+    data: bytes, limits: LayoutLimits = DEFAULT_LIMITS
+) -> list[tuple[ParagraphKind, str]]:
     """The non-empty paragraphs of a .docx file in reading order; title and heading styles are headings."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as package:
@@ -123,17 +129,16 @@ def paragraphs_from_docx(data: bytes, max_paragraphs: int | None = None) -> list
                     code="unreadable_draft",
                 )
         document = open_docx(io.BytesIO(data))
-        if max_paragraphs is not None:
-            count = len(document.element.body.findall(qn("w:p")))
-            if count > max_paragraphs * EMPTY_PARAGRAPHS_PER_PARAGRAPH:
-                raise _too_many(count, max_paragraphs)
+        count = len(document.element.body.findall(qn("w:p")))
+        if count > limits.max_paragraphs * EMPTY_PARAGRAPHS_PER_PARAGRAPH:
+            raise _too_many(count, limits.max_paragraphs)
         styled = [
             (p.text.strip(), _heading_style(p.style.name if p.style else "")) for p in document.paragraphs
         ]
     except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError, LxmlError) as exc:
         raise InvalidInput(_NOT_A_DRAFT, code="unreadable_draft") from exc
     written = [(" ".join(text.split()), heading) for text, heading in styled if text]
-    kinds = classify([text for text, _ in written])
+    kinds = classify([text for text, _ in written], limits)
     return [
         (ParagraphKind.HEADING if heading else kind, text)
         for (kind, text), (_, heading) in zip(kinds, written, strict=True)

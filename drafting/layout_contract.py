@@ -17,21 +17,40 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from drafting.importing import MAX_PARAGRAPH_CHARS
+from drafting.errors import InvalidInput
 from drafting.languages import language_of_root
 from drafting.layout import DOCUMENT_KEY
 from drafting.update_items import Content, Id, Item, TypeRef, format_size
 
 PARAGRAPH_ID = re.compile(r"p[0-9a-f]{12}")
+MAX_PARAGRAPH_CHARS = 20_000  # the default of CONSENSO_MAX_PARAGRAPH_CHARS
+MOST_PARAGRAPH_CHARS = 10**6  # the most it may be set to
 
 
 @dataclass(frozen=True)
 class LayoutLimits:
     """Sizes a client update may not exceed (the server's settings choose them)."""
 
-    max_paragraph_chars: int = MAX_PARAGRAPH_CHARS  # code points of one paragraph, as import and positions
+    max_paragraph_chars: int = MAX_PARAGRAPH_CHARS  # code points of one paragraph, however it is written
     max_paragraphs: int = 1_000  # keys of `paragraphs`, entries of `order`
     max_formatting_chars: int = 256  # one formatting attribute: its name and its JSON value
+
+
+DEFAULT_LIMITS = LayoutLimits()
+
+
+def check_paragraph_length(text: str, limits: LayoutLimits, what: str, then: str) -> None:
+    """The length rule for a paragraph's text the server writes (a given or inserted paragraph, an
+    incorporated amendment, a corrected translation); a client's edit meets the same limit in the guard
+    and an import in drafting.importing. `what` names the text, `then` says what to do."""
+    if len(text) > limits.max_paragraph_chars:
+        raise InvalidInput(
+            f"{what} has {len(text)} characters, more than the {limits.max_paragraph_chars} a paragraph "
+            f"may hold: {then}",
+            code="paragraph_text_too_long",
+            characters=len(text),
+            limit=limits.max_paragraph_chars,
+        )
 
 
 class Entries(Enum):

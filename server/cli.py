@@ -176,7 +176,7 @@ def _command(session: Session, args: argparse.Namespace, settings: Settings) -> 
                 data = args.source.read_bytes()
             except OSError as exc:
                 raise InvalidInput(f"cannot read {args.source}: {exc}") from exc
-            paragraphs = paragraphs_from_file(data)
+            paragraphs = paragraphs_from_file(data, settings.layout)
         languages = choose_languages(settings.languages, args.source_language)
         document = create_document(
             session, args.negotiation, DocumentKind(args.kind), args.title, paragraphs, languages=languages

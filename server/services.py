@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from auth.credentials import ended_standings
 from auth.endings import Ending, EndReason, Standing, noted_endings
 from drafting.clock import utcnow
-from drafting.database import make_engine
+from drafting.database import dispose_when_returned, make_engine
 from drafting.store import Store
 from server.consensus.clock import SilenceClock
 from server.consensus.locks import DocumentLocks
@@ -60,6 +60,7 @@ class Services:
             default_silence=timedelta(hours=self.settings.silence_hours),
             # Several instances: the lock of each document's consensus changes is PostgreSQL's.
             locks=DocumentLocks(self.engine if self.settings.instance_id is not None else None),
+            layout=self.settings.layout,
         )
         self.silence_clock = SilenceClock(self.consensus)
         self.consensus.deadlines_changed = self.silence_clock.wake
@@ -136,7 +137,7 @@ class Services:
         await self.indexer.idle()
         if self.bus is not None:
             await self.bus.stop()
-        self.engine.dispose()
+        await asyncio.to_thread(dispose_when_returned, self.engine)
 
     async def in_session(self, work: Callable[[Session], T]) -> T:
         """Run `work` in a database transaction on a worker thread; commit if it returns. The credential

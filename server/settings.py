@@ -21,7 +21,7 @@ from auth.identity import FirstAdmin
 from auth.oidc import OidcConfigError, ProviderConfig, parse_providers
 from drafting.errors import InvalidInput
 from drafting.languages import parse_languages
-from drafting.layout_contract import LayoutLimits
+from drafting.layout_contract import MOST_PARAGRAPH_CHARS, LayoutLimits
 
 T = TypeVar("T")
 
@@ -142,7 +142,9 @@ class Settings:
             ),
             layout=LayoutLimits(
                 max_paragraph_chars=read(
-                    "CONSENSO_MAX_PARAGRAPH_CHARS", _whole(10**6), default.layout.max_paragraph_chars
+                    "CONSENSO_MAX_PARAGRAPH_CHARS",
+                    _whole(MOST_PARAGRAPH_CHARS),
+                    default.layout.max_paragraph_chars,
                 ),
                 max_paragraphs=read("CONSENSO_MAX_PARAGRAPHS", _whole(10**5), default.layout.max_paragraphs),
                 max_formatting_chars=read(

@@ -25,6 +25,7 @@ from drafting.errors import InvalidInput
 from drafting.importing import ZIP_SIGNATURE, classify, paragraphs_from_file
 from drafting.kinds import DocumentKind, ParagraphKind
 from drafting.languages import choose_languages
+from drafting.layout_contract import MOST_PARAGRAPH_CHARS, check_paragraph_length
 from drafting.models import Negotiation, User
 from server.api.documents import DOCUMENT_SUMMARY, document_summary
 from server.api.pipeline import Call, Upload, endpoint
@@ -61,7 +62,7 @@ class Admission:
 
 @dataclass(frozen=True)
 class GivenParagraph:
-    text: Annotated[str, Bounds(min_length=1, max_length=20_000)]
+    text: Annotated[str, Bounds(min_length=1, max_length=MOST_PARAGRAPH_CHARS)]
     kind: ParagraphKind | None = None  # none: guessed as an import guesses it
 
 
@@ -201,7 +202,11 @@ def _within_limit(call: Call, count: int) -> None:
 async def add_document(call: Call) -> dict[str, Any]:
     body: NewDocument = call.body
     _within_limit(call, len(body.paragraphs))
-    guessed = classify([" ".join(p.text.split()) for p in body.paragraphs])
+    for number, given in enumerate(body.paragraphs, start=1):
+        check_paragraph_length(
+            given.text, call.services.settings.layout, f"paragraph {number}", "shorten or split it"
+        )
+    guessed = classify([" ".join(p.text.split()) for p in body.paragraphs], call.services.settings.layout)
     paragraphs = [
         (given.kind or kind, text) for given, (kind, text) in zip(body.paragraphs, guessed, strict=True)
     ]
@@ -223,8 +228,7 @@ async def import_document(call: Call) -> dict[str, Any]:
     query: ImportQuery = call.query
     upload: Upload = call.body
     # Reading a .docx takes a while: in a thread, so that no socket of this instance waits for it.
-    limit = call.services.settings.layout.max_paragraphs
-    paragraphs = await asyncio.to_thread(paragraphs_from_file, upload.data, limit)
+    paragraphs = await asyncio.to_thread(paragraphs_from_file, upload.data, call.services.settings.layout)
     how = "imported from .docx" if upload.data.startswith(ZIP_SIGNATURE) else "imported from text"
     return await _create(call, query.title, query.kind, paragraphs, how, query.source_language)
 

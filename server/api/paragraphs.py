@@ -14,7 +14,7 @@ from drafting.consensus import rules
 from drafting.consensus.rules import ParagraphState
 from drafting.kinds import DocumentStatus, ParagraphKind, ParagraphStatus
 from server.api.pipeline import DOCUMENT, PARAGRAPH, Call, endpoint
-from server.api.schema import BOOLEAN, STRING, Bounds, LongText, Reason, enum, nullable, obj
+from server.api.schema import BOOLEAN, STRING, Bounds, ParagraphText, Reason, enum, nullable, obj
 from server.consensus import text_changes
 
 ParagraphId = Annotated[str, Bounds(min_length=1, max_length=64)]
@@ -43,7 +43,7 @@ class StatusChange:
 @dataclass(frozen=True)
 class NewParagraph:
     kind: ParagraphKind
-    text: LongText = ""
+    text: ParagraphText = ""
     after: ParagraphId | None = None  # the paragraph it follows; none: it comes first
 
 

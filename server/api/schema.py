@@ -16,10 +16,11 @@ from enum import Enum
 from typing import Annotated, Any, TypeVar, Union, get_args, get_origin, get_type_hints
 
 from drafting.errors import InvalidInput
+from drafting.layout_contract import MOST_PARAGRAPH_CHARS
 
 T = TypeVar("T")
 MAX_ID = 2**63 - 1  # the largest id a 64-bit integer column holds
-TEXT_LIMIT = 20_000  # a paragraph, a comment, a position's text
+TEXT_LIMIT = 20_000  # a comment, a position's text
 REASON_LIMIT = 2_000
 NAME_LIMIT = 300
 
@@ -38,6 +39,9 @@ Id = Annotated[int, Bounds(minimum=1, maximum=MAX_ID)]
 Count = Annotated[int, Bounds(minimum=0, maximum=MAX_ID)]
 Reason = Annotated[str, Bounds(max_length=REASON_LIMIT)]
 LongText = Annotated[str, Bounds(max_length=TEXT_LIMIT)]
+# A paragraph's text: the configured CONSENSO_MAX_PARAGRAPH_CHARS is checked where it is written
+# (drafting.layout_contract.check_paragraph_length); the schema only bounds what it may ever be.
+ParagraphText = Annotated[str, Bounds(max_length=MOST_PARAGRAPH_CHARS)]
 Name = Annotated[str, Bounds(min_length=1, max_length=NAME_LIMIT)]
 
 _NONE = type(None)

@@ -10,7 +10,7 @@ from auth.policy import Action
 from drafting.consensus.info import label_of, paragraph_meta
 from drafting.languages import read_translation
 from server.api.pipeline import DOCUMENT, PARAGRAPH, Call, endpoint
-from server.api.schema import BOOLEAN, STRING, LongText, Reason, array, nullable, obj
+from server.api.schema import BOOLEAN, STRING, ParagraphText, Reason, array, nullable, obj
 from server.consensus import translations
 
 TRANSLATION = PARAGRAPH + "/translations/{language}"
@@ -30,7 +30,7 @@ TRANSLATION_ANSWER = obj(
 
 @dataclass(frozen=True)
 class Correction:
-    text: LongText
+    text: ParagraphText
     reason: Reason | None = None  # required where the paragraph is locked
 
 

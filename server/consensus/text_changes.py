@@ -15,7 +15,8 @@ from drafting import amendments, structure
 from drafting.consensus.info import document_status, label_of, paragraph_meta, paragraph_state
 from drafting.consensus.rules import TextChange, check_text_change
 from drafting.errors import NotFound
-from drafting.kinds import ParagraphKind, UpdateOrigin
+from drafting.kinds import AmendmentKind, ParagraphKind, UpdateOrigin
+from drafting.layout_contract import check_paragraph_length
 from drafting.models import User
 from drafting.senders import Sender
 from server.consensus.workflow import ConsensusWorkflow, by
@@ -50,6 +51,14 @@ async def incorporate(
             lambda session: amendments.incorporable(session, document_id, version_id)
         )
         before, after = amendments.outcome(room.doc, plan)  # no await between this check and the edit
+        written = plan.proposed if plan.kind is AmendmentKind.NEW_PARAGRAPH else after
+        if written is not None:
+            check_paragraph_length(
+                written,
+                workflow.layout,
+                "the paragraph this amendment writes",
+                "the proposal must be shorter",
+            )
         created: list[str | None] = []
         sender = Sender.amendment(actor.user_id, plan.delegation_id, plan.version_id)
         await room.edit(lambda doc: created.append(amendments.incorporate(doc, plan, before, after)), sender)
@@ -73,6 +82,7 @@ async def insert_paragraph(
     text: str,
     actor: Principal,
 ) -> dict[str, Any]:
+    check_paragraph_length(text, workflow.layout, "the new paragraph", "shorten it or insert two paragraphs")
     async with workflow.locked_room(document_id) as room:
         if after_id is not None:
             paragraph_meta(room.doc, after_id)  # NotFound if there is no such paragraph

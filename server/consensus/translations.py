@@ -16,6 +16,7 @@ from drafting.consensus.info import document_status, label_of, paragraph_meta, p
 from drafting.consensus.records import audit
 from drafting.languages import Translation, confirm, read_languages, read_translation, stale_list
 from drafting.languages import translations as version_of
+from drafting.layout_contract import check_paragraph_length
 from drafting.senders import Sender
 from drafting.textdiff import word_diff
 from server.consensus.workflow import ConsensusWorkflow, by, consensus_sender
@@ -79,6 +80,7 @@ async def correct_translation(
     reason: str | None,
     actor: Principal,
 ) -> dict[str, Any]:
+    check_paragraph_length(text, workflow.layout, "the translation", "shorten it")
     async with workflow.locked_room(document_id) as room:
         meta = paragraph_meta(room.doc, paragraph_id)
         label = label_of(meta, paragraph_id)

@@ -51,6 +51,7 @@ from drafting.consensus.rules import ADOPTED_PARAGRAPH, FinalText, ParagraphStat
 from drafting.errors import Conflict
 from drafting.kinds import DocumentStatus, SilenceState, UpdateOrigin
 from drafting.languages import read_languages, stale_list
+from drafting.layout_contract import DEFAULT_LIMITS, LayoutLimits
 from drafting.senders import Sender
 from server.consensus import revising
 from server.consensus.locks import DocumentLocks
@@ -109,6 +110,7 @@ class ConsensusWorkflow:
         default_silence: timedelta,
         now: Callable[[], datetime] = utcnow,
         locks: DocumentLocks | None = None,
+        layout: LayoutLimits = DEFAULT_LIMITS,
     ) -> None:
         self._in_session = in_session
         self._rooms = rooms
@@ -117,6 +119,7 @@ class ConsensusWorkflow:
         self.now = now
         self.deadlines_changed: Callable[[], None] = lambda: None  # the silence clock looks again
         self.locks = locks or DocumentLocks()
+        self.layout = layout  # the sizes the server's own writes keep to, as the guard holds clients to them
 
     async def in_session(self, work: Callable[[Session], T]) -> T:
         result: T = await self._in_session(work)

@@ -8,13 +8,13 @@ import pytest
 from drafting.errors import InvalidInput
 from drafting.importing import (
     DOCX_XML_LIMIT,
-    MAX_PARAGRAPH_CHARS,
     classify,
     paragraphs_from_file,
     paragraphs_from_text,
     split_blocks,
 )
 from drafting.kinds import ParagraphKind
+from drafting.layout_contract import MAX_PARAGRAPH_CHARS, LayoutLimits
 from tests.support.drafts import docx_bytes
 
 H, PP, OP = ParagraphKind.HEADING, ParagraphKind.PREAMBULAR, ParagraphKind.OPERATIVE
@@ -165,7 +165,7 @@ def test_unreadable_uploads_say_what_to_do(data: bytes, code: str) -> None:
 
 def test_an_upload_over_the_paragraph_limit_is_refused() -> None:
     with pytest.raises(InvalidInput) as caught:
-        paragraphs_from_file(b"Uno\n\nDos\n\nTres", max_paragraphs=2)
+        paragraphs_from_file(b"Uno\n\nDos\n\nTres", LayoutLimits(max_paragraphs=2))
     assert caught.value.params == {"paragraphs": 3, "limit": 2}
 
 
@@ -181,9 +181,20 @@ def test_a_docx_of_countless_empty_paragraphs_is_refused_before_they_are_read() 
     spacing = docx_bytes(("Normal", "Recognizing the contribution of migrants."), *[("Normal", "")] * 40)
 
     with pytest.raises(InvalidInput) as refused:
-        paragraphs_from_file(spacing, max_paragraphs=3)
+        paragraphs_from_file(spacing, LayoutLimits(max_paragraphs=3))
 
     assert refused.value.code == "too_many_paragraphs"
-    assert paragraphs_from_file(spacing, max_paragraphs=5) == [
+    assert paragraphs_from_file(spacing, LayoutLimits(max_paragraphs=5)) == [
         (ParagraphKind.PREAMBULAR, "Recognizing the contribution of migrants.")
     ]
+
+
+def test_the_configured_paragraph_limit_is_the_one_an_import_meets() -> None:
+    text = "Considerando la migración;\n\n" + "ñ" * 101
+    limits = LayoutLimits(max_paragraph_chars=100)
+    with pytest.raises(InvalidInput) as refused:
+        paragraphs_from_file(text.encode(), limits)
+    assert refused.value.params == {"paragraph": 2, "characters": 101, "limit": 100}
+    raised = LayoutLimits(max_paragraph_chars=MAX_PARAGRAPH_CHARS * 2)
+    long = "ñ" * (MAX_PARAGRAPH_CHARS + 1)
+    assert paragraphs_from_file(long.encode(), raised) == [(PP, long)]

@@ -478,6 +478,7 @@ export default {
   'error.unreadable_draft': 'The file is neither a Word .docx document nor plain text. Save the draft as .docx or .txt.',
   'error.too_many_paragraphs': 'The draft holds {paragraphs} paragraphs, more than the {limit} a document may hold.',
   'error.paragraph_too_long': 'Paragraph {paragraph} of the draft has {characters} characters, more than the {limit} a paragraph may hold. Split it and import the draft again.',
+  'error.paragraph_text_too_long': 'The text has {characters} characters, more than the {limit} a paragraph may hold. Shorten it, or split it into two paragraphs.',
   'error.unsupported_body': 'This kind of file cannot be imported. Choose a .docx or .txt file.',
   'error.chair_not_member_state': '{delegation} is not a member state: the chair (PPT) is a member state.',
   'error.delegation_kind_refused': 'The kind of {delegation} cannot change: it chairs a negotiation, or has observers.',

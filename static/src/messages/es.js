@@ -478,6 +478,7 @@ export default {
   'error.unreadable_draft': 'El archivo no es un documento de Word .docx ni texto plano. Guarde el borrador como .docx o .txt.',
   'error.too_many_paragraphs': 'El borrador tiene {paragraphs} párrafos, más de los {limit} que admite un documento.',
   'error.paragraph_too_long': 'El párrafo {paragraph} del borrador tiene {characters} caracteres, más de los {limit} que admite un párrafo. Divídalo e importe el borrador de nuevo.',
+  'error.paragraph_text_too_long': 'El texto tiene {characters} caracteres, más de los {limit} que admite un párrafo. Acórtelo o divídalo en dos párrafos.',
   'error.unsupported_body': 'No se puede importar este tipo de archivo. Elija un archivo .docx o .txt.',
   'error.chair_not_member_state': '{delegation} no es un Estado miembro: la Presidencia (PPT) es un Estado miembro.',
   'error.delegation_kind_refused': 'El tipo de {delegation} no puede cambiar: preside una negociación o tiene observadores.',

@@ -1,0 +1,96 @@
+"""One paragraph-length limit (CONSENSO_MAX_PARAGRAPH_CHARS) for every way the server writes a paragraph:
+a given or imported draft, an inserted paragraph, an incorporated amendment, a corrected translation; the
+live guard holds typed edits to the same one (tests/drafting/test_guard_contract.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from drafting.layout_contract import MAX_PARAGRAPH_CHARS, LayoutLimits
+from drafting.models import Document
+from tests.server.conftest import App, AppFactory
+
+LIMIT = 60
+DOC = "/api/documents/1"
+PPT, SECRETARIAT, HEAD_MEX = "ppt@demo.consenso", "secretariat@demo.consenso", "head.mex@demo.consenso"
+
+
+def limited(make_app: AppFactory, most: int = LIMIT) -> App:
+    return make_app(layout=LayoutLimits(max_paragraph_chars=most))
+
+
+def texts(app: App) -> list[str]:
+    shown = app.client.get(DOC, headers=app.bearer(PPT)).json()
+    return [p["text"] for p in shown["paragraphs"]]
+
+
+def documents(app: App) -> int:
+    with Session(app.engine) as session:
+        return int(session.scalar(select(func.count()).select_from(Document)) or 0)
+
+
+def refused_for_length(response: Any, characters: int) -> None:
+    assert response.status_code == 422, response.text
+    assert response.json()["code"] == "paragraph_text_too_long"
+    assert response.json()["params"] == {"characters": characters, "limit": LIMIT}
+
+
+def test_an_inserted_paragraph_meets_the_configured_limit(make_app: AppFactory) -> None:
+    app = limited(make_app)
+    before = texts(app)
+    body = {"kind": "operative", "text": "ñ" * (LIMIT + 1)}
+    refused_for_length(app.client.post(f"{DOC}/paragraphs", json=body, headers=app.bearer(PPT)), LIMIT + 1)
+    assert texts(app) == before
+    body["text"] = "ñ" * LIMIT
+    assert app.client.post(f"{DOC}/paragraphs", json=body, headers=app.bearer(PPT)).status_code == 201
+
+
+def test_a_raised_limit_lets_a_longer_paragraph_in(make_app: AppFactory) -> None:
+    app = limited(make_app, MAX_PARAGRAPH_CHARS * 2)
+    body = {"kind": "operative", "text": "ñ" * (MAX_PARAGRAPH_CHARS + 1)}
+    assert app.client.post(f"{DOC}/paragraphs", json=body, headers=app.bearer(PPT)).status_code == 201
+
+
+def test_a_corrected_translation_meets_the_configured_limit(make_app: AppFactory) -> None:
+    app = limited(make_app)
+    paragraph_id = app.client.get(DOC, headers=app.bearer(PPT)).json()["paragraphs"][1]["id"]
+    path = f"{DOC}/paragraphs/{paragraph_id}/translations/es"
+    before = app.client.get(path, headers=app.bearer(SECRETARIAT)).json()["text"]
+    long = {"text": "ñ" * (LIMIT + 1), "reason": "errata"}
+    refused_for_length(app.client.put(path, json=long, headers=app.bearer(SECRETARIAT)), LIMIT + 1)
+    assert app.client.get(path, headers=app.bearer(SECRETARIAT)).json()["text"] == before
+
+
+def test_an_amendment_that_would_make_the_paragraph_too_long_is_not_incorporated(
+    make_app: AppFactory,
+) -> None:
+    app = limited(make_app)
+    paragraph_id = app.client.get(DOC, headers=app.bearer(PPT)).json()["paragraphs"][1]["id"]
+    before = texts(app)
+    proposal = {"revises": 0, "stance": "amend", "amendment": "new_paragraph", "text": "ñ" * (LIMIT + 1)}
+    submitted = app.client.post(
+        f"{DOC}/paragraphs/{paragraph_id}/position/versions", json=proposal, headers=app.bearer(HEAD_MEX)
+    )
+    assert submitted.status_code == 201, submitted.text
+    url = f"{DOC}/position-versions/{submitted.json()['id']}/incorporation"
+    refused_for_length(app.client.post(url, headers=app.bearer(PPT)), LIMIT + 1)
+    assert texts(app) == before
+
+
+def test_a_new_documents_paragraphs_and_an_import_meet_the_configured_limit(make_app: AppFactory) -> None:
+    app = limited(make_app)
+    headers = app.bearer(SECRETARIAT)
+    before = documents(app)
+    body = {"title": "Plan", "kind": "plan_of_action", "paragraphs": [{"text": "Uno"}, {"text": "ñ" * 61}]}
+    refused_for_length(app.client.post("/api/negotiations/1/documents", json=body, headers=headers), 61)
+    imported = app.client.post(
+        "/api/negotiations/1/documents/import?title=X",
+        content=("Uno\n\n" + "ñ" * 61).encode(),
+        headers=headers | {"Content-Type": "text/plain"},
+    )
+    assert imported.status_code == 422
+    assert imported.json()["params"] == {"paragraph": 2, "characters": 61, "limit": LIMIT}
+    assert documents(app) == before
