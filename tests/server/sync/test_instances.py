@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from drafting.consensus.info import write_paragraph
 from drafting.consensus.rules import ParagraphState
-from drafting.database import make_engine
+from drafting.database import dispose_when_returned, make_engine
 from drafting.demo import load_demo
 from drafting.kinds import ParagraphStatus, UpdateOrigin
 from drafting.layout import bind, read_paragraphs
@@ -69,7 +69,7 @@ async def instances(
             await each.committer.stop()
             await each.rooms.stop()
             each.rooms.close_all()
-            each.store.engine.dispose()
+            await asyncio.to_thread(dispose_when_returned, each.store.engine)  # as Services.stop does
 
 
 def text_of(doc: Doc[Any]) -> str:
