@@ -203,7 +203,7 @@ class ConsensusWorkflow:
                 return begin_silence(session, document_id, actor.user_id, deadline, now)
 
             # Held from the check to the freeze, so that no edit slips in while the procedure is recorded.
-            with room.text_held("going under silence procedure"):
+            async with room.text_held("going under silence procedure"):
                 # Under silence no translation can be corrected: every version goes under silence up to date.
                 _check_versions(room.doc, ())
                 silence = await self.in_session(record)
@@ -291,10 +291,9 @@ class ConsensusWorkflow:
         """Adopt the document: every paragraph agreed and locked, the whole text frozen, its final text and
         SHA-256 stored. By the PPT (from draft) or by the clock (a silence procedure ended unbroken). Every
         language version must be up to date, but those the PPT adopts `as_is`."""
-        async with self.locked_room(document_id) as room:
-            # Held from the checks to the freeze: the text adopted and hashed is the text frozen.
-            with room.text_held("being adopted"):
-                final = await self._adopt(room, actor, by_silence=by_silence, as_is=as_is)
+        # Held from the checks to the freeze: the text adopted and hashed is the text frozen.
+        async with self.locked_room(document_id) as room, room.text_held("being adopted"):
+            final = await self._adopt(room, actor, by_silence=by_silence, as_is=as_is)
         self.publish(
             document_id,
             "adopted",

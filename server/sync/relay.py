@@ -7,7 +7,8 @@ the lease's token in each commit, and then adds what it committed, with the log'
 which the writer reads; server edits made there (the consensus workflow) are sent the same way and wait for
 the writer's word. A replica reads the `committed` stream in order, applies each update to its document and
 sends it to its own peers, so nobody anywhere is sent what is not committed; a gap in the numbers, or a log
-that stays ahead of it, is read from the log.
+that stays ahead of it, is read from the log. A consensus act on a replica that decides from the text
+(adoption, the start of silence) asks the writer to hold the text while it lasts (`held`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -40,6 +41,8 @@ READ_BLOCK_MS = 1000
 READ_COUNT = 500
 CLOSE_INVALID_PAYLOAD = 1007
 CLOSE_RELAY_FAILED = 1011
+# A writer lets a replica's hold of the text go after this long if the replica does not (it died meanwhile).
+HOLD_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -80,7 +83,8 @@ class Relay:
         self._to_inbox: asyncio.Queue[tuple[dict[str, Any], Peer | None]] = asyncio.Queue()
         self._forwarder: asyncio.Task[None] | None = None
         self._behind: int | None = None  # a replica's number when the log was last seen ahead of it
-        self._acks: dict[str, asyncio.Future[None]] = {}
+        self._acks: dict[str, asyncio.Future[dict[bytes, bytes]]] = {}
+        self._hold_ends: asyncio.TimerHandle | None = None
         self._ack_ids = 0
         self._last_committed_id = "0-0"
         self.closed = False
@@ -188,6 +192,8 @@ class Relay:
 
     def close(self) -> None:
         self.closed = True
+        if self._hold_ends is not None:
+            self._hold_ends.cancel()
         for task in self.tasks():
             task.cancel()
         for ack in self._acks.values():
@@ -213,24 +219,37 @@ class Relay:
         self._to_inbox.put_nowait((fields, peer))
 
     async def forward_edit(self, update: bytes, sender: Sender) -> None:
+        await self._ask({"update": update, "server": 1, "sender": json.dumps(sender.as_json())})
+
+    @contextlib.asynccontextmanager
+    async def held(self, reason: str) -> AsyncIterator[None]:
+        """The writer holds the text (participants' edits are compensated there) while this lasts, and
+        this replica has applied everything the writer committed before it began holding."""
+        reply = await self._ask({"hold": reason, "seconds": HOLD_SECONDS})
+        await self.catch_up(int(reply[b"held_at"]))
+        try:
+            yield
+        finally:
+            try:
+                await self._ask({"hold": ""})
+            except StorageUnavailable as exc:
+                log.warning(
+                    "document %s: the writer was not told to let the text go (%s); it does so after %.0f s",
+                    self.room.document_id,
+                    exc,
+                    HOLD_SECONDS,
+                )
+
+    async def _ask(self, fields: dict[str, Any]) -> dict[bytes, bytes]:
+        """Send `fields` to the writer through the inbox, in order with this replica's updates, and
+        wait for its answer."""
         self._ack_ids += 1
         ack_id = f"{self.instance.instance_id}/{self._ack_ids}"
-        done = asyncio.get_running_loop().create_future()
+        done: asyncio.Future[dict[bytes, bytes]] = asyncio.get_running_loop().create_future()
         self._acks[ack_id] = done
-        self._to_inbox.put_nowait(
-            (
-                {
-                    "update": update,
-                    "server": 1,
-                    "sender": json.dumps(sender.as_json()),
-                    "from": self.instance.instance_id,
-                    "ack": ack_id,
-                },
-                None,
-            )
-        )
+        self._to_inbox.put_nowait(({**fields, "from": self.instance.instance_id, "ack": ack_id}, None))
         try:
-            await asyncio.wait_for(asyncio.shield(done), 3 * self.instance.lease_seconds)
+            return await asyncio.wait_for(asyncio.shield(done), 3 * self.instance.lease_seconds)
         except TimeoutError as exc:
             raise StorageUnavailable("no instance took the change to this document in time") from exc
         finally:
@@ -291,7 +310,7 @@ class Relay:
         if b"ack" in fields:
             ack = self._acks.get(fields[b"ack"].decode())
             if ack is not None and not ack.done():
-                ack.set_result(None)
+                ack.set_result(fields)
             return
         peer_id = int(fields[b"peer"])
         for peer in list(self.room.peers):
@@ -319,6 +338,10 @@ class Relay:
 
     async def _take_forwarded(self, fields: dict[bytes, bytes]) -> None:
         room, sender = self.room, fields[b"from"].decode()
+        if b"hold" in fields:
+            await self._hold(fields[b"hold"].decode() or None, float(fields.get(b"seconds", b"0")))
+            self._tell(sender, {"ack": fields[b"ack"], "held_at": room.seq})
+            return
         author = Sender.from_json(json.loads(fields[b"sender"]))
         if b"server" in fields:
             await room.apply_server_update(fields[b"update"], author)
@@ -338,6 +361,24 @@ class Relay:
         if not verdict.accepted:
             await room.committed()  # told after the compensation is committed and published
             self._tell(sender, {"peer": fields[b"peer"], "reason": "; ".join(verdict.refused)})
+
+    async def _hold(self, reason: str | None, seconds: float) -> None:
+        """Hold the text for a replica's consensus act (`reason`), or let it go (None); then wait until
+        everything taken before is committed."""
+        if self._hold_ends is not None:
+            self._hold_ends.cancel()
+            self._hold_ends = None
+        self.room.hold_text(reason)  # from here on no participant's edit gets in
+        if reason is not None:
+            self._hold_ends = asyncio.get_running_loop().call_later(seconds, self._hold_expired, reason)
+        await self.room.committed()
+
+    def _hold_expired(self, reason: str) -> None:
+        log.warning(
+            "document %s: a replica's hold (%s) lasted too long; letting it go", self.room.document_id, reason
+        )
+        self._hold_ends = None
+        self.room.hold_text(None)
 
     def _tell(self, instance_id: str, fields: dict[str, Any]) -> None:
         fields = {**fields, "to": instance_id}

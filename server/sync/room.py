@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
 from pycrdt import Doc, TransactionEvent, merge_updates
@@ -49,6 +49,8 @@ class Replica(Protocol):
     def forward(self, peer: Peer, update: bytes, sender: Sender) -> None: ...
 
     async def forward_edit(self, update: bytes, sender: Sender) -> None: ...
+
+    def held(self, reason: str) -> contextlib.AbstractAsyncContextManager[None]: ...
 
 
 CLOSE_STORAGE_FAILED = 1011
@@ -201,17 +203,24 @@ class Room:
             self._submit_captured(LAYOUT)
         return verdict
 
-    @contextlib.contextmanager
-    def text_held(self, reason: str) -> Iterator[None]:
+    @contextlib.asynccontextmanager
+    async def text_held(self, reason: str) -> AsyncIterator[None]:
         """No participant changes the text while this lasts (their edits are compensated, and they are
-        told the document is `reason`); the server's own edits go on."""
-        if self.guard is not None:
-            self.guard.hold(reason)
+        told the document is `reason`); the server's own edits go on. On a replica the writer holds it,
+        and this room has what the writer committed before, so the act decides from the text it freezes."""
+        if self.replica_of is not None:
+            async with self.replica_of.held(reason):
+                yield
+            return
+        self.hold_text(reason)
         try:
             yield
         finally:
-            if self.guard is not None:
-                self.guard.hold(None)
+            self.hold_text(None)
+
+    def hold_text(self, reason: str | None) -> None:
+        if self.guard is not None:
+            self.guard.hold(reason)
 
     def _apply_unguarded(self, update: bytes) -> Verdict:
         apply_checked(self.doc, update)

@@ -4,6 +4,7 @@ with its own event loop, as two `consenso serve` would."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import time
@@ -13,14 +14,20 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from pycrdt import Doc
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
-from drafting.consensus.records import Adoption
+from drafting.consensus.records import Adoption, adoption_of
 from drafting.demo import load_demo
+from drafting.guard import Rights
+from drafting.layout import bind, read_paragraphs
+from drafting.models import DocumentLease
+from drafting.store import Store
 from server import notices
 from server.app import create_app
+from server.consensus.workflow import ConsensusWorkflow
 from server.errors import CLOSE_CREDENTIAL_ENDED
 from server.settings import Settings
 from server.sync.protocol import (
@@ -160,3 +167,81 @@ def test_a_silence_started_through_one_instance_wakes_the_clock_of_another(
         # Without the wake-up b's clock would sleep its hour.
         assert time.monotonic() < deadline, "b's clock did not adopt within 10 s"
         time.sleep(0.05)  # polling a condition of the apps under test
+
+
+SLIPPED = "SLIPPED IN "
+
+
+def typed_at_the_writer(writer: App) -> Any:
+    """A delegate's keystrokes taken by the writer instance; its verdict once committed."""
+
+    async def type_there() -> Any:
+        room = await services_of(writer).rooms.open(1)  # type: ignore[union-attr]
+        client: Doc[Any] = Doc()
+        client.apply_update(room.doc.get_update())
+        before = client.get_state()
+        order, paragraphs, _ = bind(client)
+        paragraphs[str(order[1])].insert(0, SLIPPED)
+        verdict = room.apply_client_update(
+            client.get_update(before), Rights(edit_text=True, restructure=False)
+        )
+        await room.committed()
+        return verdict
+
+    return writer.client.portal.call(type_there)  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("act", "path", "told"),
+    [
+        ("_adopt.<locals>.record", "/adopt", "being adopted"),
+        ("start_silence.<locals>.record", "/silence", "going under silence procedure"),
+    ],
+)
+def test_a_consensus_act_through_a_replica_holds_the_text_at_the_writer(
+    instances: tuple[App, App], monkeypatch: pytest.MonkeyPatch, act: str, path: str, told: str
+) -> None:
+    """The PPT's request reaches an instance that does not write the document. While it records the
+    adoption (or the start of silence), a delegate's edit reaches the writer: it is compensated there,
+    so the text adopted and hashed is the text frozen everywhere."""
+    a, b = instances
+    socket, _ = connect(a, a.bearer(HEAD_GTM))  # a opens the document first: a writes it
+    with Session(a.engine) as session:
+        assert session.scalar(select(DocumentLease.holder).where(DocumentLease.document_id == 1)) == "a"
+    original = ConsensusWorkflow.in_session
+    verdicts: list[Any] = []
+
+    async def typing_meanwhile(self: ConsensusWorkflow, work: Any) -> Any:
+        if act in getattr(work, "__qualname__", "") and not verdicts:
+            verdicts.append(await asyncio.to_thread(typed_at_the_writer, a))
+        return await original(self, work)
+
+    monkeypatch.setattr(ConsensusWorkflow, "in_session", typing_meanwhile)
+    done = b.client.post(f"/api/documents/1{path}", json={}, headers=b.bearer(PPT))
+    assert done.status_code in (200, 201), done.text
+    [verdict] = verdicts
+    assert not verdict.accepted and told in verdict.refused[0]
+    live = read_paragraphs(Store(a.engine).load(1).to_doc())
+    assert not any(SLIPPED in paragraph.text for paragraph in live)
+    if path == "/adopt":
+        with Session(a.engine) as session:
+            final = json.loads(adoption_of(session, 1).final_text)
+        assert [paragraph["text"] for paragraph in final] == [paragraph.text for paragraph in live]
+    socket.close()
+
+
+def test_a_hold_the_replica_never_lets_go_ends_at_the_writer(
+    instances: tuple[App, App], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A replica that dies while holding the text does not freeze it for good."""
+    a, _ = instances
+    socket, _client = connect(a, a.bearer(HEAD_GTM))
+    relay = services_of(a).rooms._shared[1]  # type: ignore[union-attr]
+    a.client.portal.call(relay._hold, "being adopted", 0.05)  # type: ignore[union-attr]
+    assert relay.room.guard._shadow.held == "being adopted"
+    deadline = time.monotonic() + 10
+    while relay.room.guard._shadow.held is not None:
+        assert time.monotonic() < deadline, "the writer still holds the text after 10 s"
+        time.sleep(0.01)  # polling a condition of the app under test
+    assert typed_at_the_writer(a).accepted
+    socket.close()
