@@ -24,6 +24,7 @@ from drafting.demo import load_demo
 from drafting.guard import Rights
 from drafting.layout import bind, read_paragraphs
 from drafting.models import DocumentLease
+from drafting.revisions import verify_revisions
 from drafting.store import Store
 from server import notices
 from server.app import create_app
@@ -39,12 +40,14 @@ from server.sync.protocol import (
     encode_awareness_entries,
     encode_query_awareness,
 )
+from server.sync.relay import Relay
 from tests.conftest import REDIS_URL
 from tests.server.api.test_notices import HEAD_CAN, HEAD_GTM, Listener, comment
 from tests.server.conftest import ORIGIN, App
 from tests.server.test_credential_endings import closed_with, connect, script_token, services_of
 
 PPT = "ppt@demo.consenso"
+SECRETARIAT = "secretariat@demo.consenso"
 
 
 @pytest.fixture
@@ -244,4 +247,39 @@ def test_a_hold_the_replica_never_lets_go_ends_at_the_writer(
         assert time.monotonic() < deadline, "the writer still holds the text after 10 s"
         time.sleep(0.01)  # polling a condition of the app under test
     assert typed_at_the_writer(a).accepted
+    socket.close()
+
+
+def test_revisions_and_restores_through_a_replica_archive_what_the_writer_committed(
+    instances: tuple[App, App], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Secretariat's request reaches a replica that missed the writer's latest updates (their
+    publish was lost): the revision still holds them, the chain verifies, and a restore through the
+    replica reaches every instance."""
+    a, b = instances
+    socket, _ = connect(a, a.bearer(HEAD_GTM))  # a writes the document
+    headers = b.bearer(SECRETARIAT)
+    zero = b.client.post("/api/documents/1/revisions", json={}, headers=headers)
+    assert zero.status_code == 201, zero.text
+    relay_b = services_of(b).rooms._shared[1]  # type: ignore[union-attr]
+    taking = Relay._take_committed
+
+    async def losing_updates(self: Relay, fields: dict[bytes, bytes]) -> None:
+        if self is relay_b and b"seq" in fields:
+            return  # as if the writer's publish never reached this replica
+        await taking(self, fields)
+
+    monkeypatch.setattr(Relay, "_take_committed", losing_updates)
+    assert typed_at_the_writer(a).accepted
+    first = b.client.post("/api/documents/1/revisions", json={}, headers=headers)
+    assert first.status_code == 201, first.text
+    one = b.client.get("/api/documents/1/revisions/1", headers=headers).json()
+    assert one["text"]["paragraphs"][1]["text"].startswith(SLIPPED)
+    monkeypatch.setattr(Relay, "_take_committed", taking)
+    restored = b.client.post("/api/documents/1/revisions/0/restore", headers=b.bearer(PPT))
+    assert restored.status_code == 200, restored.text
+    live = read_paragraphs(Store(a.engine).load(1).to_doc())
+    assert not any(SLIPPED in paragraph.text for paragraph in live)
+    with Session(a.engine) as session:
+        assert verify_revisions(session, 1) == []
     socket.close()
