@@ -33,8 +33,12 @@ def _page(name: str) -> Route:
 
 @public
 async def health(request: Request) -> JSONResponse:
-    rooms = services_of(request).rooms
-    return JSONResponse({"status": "ok", "open_documents": len(rooms) if rooms else 0})
+    """200 while this instance can reach what it needs, 503 naming what it cannot (server/health.py)."""
+    services = services_of(request)
+    problems = await services.health.problems()
+    rooms = services.rooms
+    body = {"status": "unavailable" if problems else "ok", "open_documents": len(rooms) if rooms else 0}
+    return JSONResponse(body | problems, status_code=503 if problems else 200)
 
 
 def create_app(settings: Settings) -> Starlette:

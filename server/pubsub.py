@@ -44,6 +44,9 @@ class Bus:
         """Call `receiver` with every message of `kind`, this instance's own included (before start)."""
         self._receivers.setdefault(self.channel(kind), []).append(receiver)
 
+    async def ping(self) -> None:
+        await self._redis.ping()
+
     def publish(self, kind: str, message: dict[str, Any]) -> None:
         if self._outgoing is None:
             raise RuntimeError("the bus is not started")

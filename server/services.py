@@ -21,6 +21,7 @@ from drafting.store import Store
 from server.consensus.clock import SilenceClock
 from server.consensus.locks import DocumentLocks
 from server.consensus.workflow import ConsensusWorkflow
+from server.health import Health
 from server.notices import Notices
 from server.pubsub import Bus, SharedEndings
 from server.settings import Settings
@@ -50,9 +51,11 @@ class Services:
     silence_clock: SilenceClock = field(init=False)
 
     indexer: AuthorshipIndexer = field(init=False)
+    health: Health = field(init=False)
 
     def __post_init__(self) -> None:
         self.indexer = AuthorshipIndexer(self.store)
+        self.health = Health(self.engine, self.bus)
         self.consensus = ConsensusWorkflow(
             self.in_session,
             lambda: self.rooms,
