@@ -1,6 +1,6 @@
-"""REST for exports: any revision as DOCX, an HTML print page, Markdown or Akoma Ntoso 3.0 XML (the final
-revision of an adopted document carries the adopted text's SHA-256 besides its own), and the compilation
-text as DOCX. Each download is recorded in the audit trail."""
+"""REST for exports: any revision, or the live text, as DOCX, an HTML print page, Markdown or Akoma Ntoso
+3.0 XML (the final revision of an adopted document carries the adopted text's SHA-256 besides its own), and
+the compilation text as DOCX. Each download is recorded in the audit trail."""
 
 from __future__ import annotations
 
@@ -72,7 +72,7 @@ def in_language(edition: Edition, chosen: InLanguage, extension: str) -> Edition
 
 
 def _revision_export(extension: str) -> Endpoint:
-    media_type, what, write = FORMATS[extension]
+    media_type, what, _write = FORMATS[extension]
 
     async def handler(call: Call) -> Response:
         document_id, number = call.document_id, call.path["revision"]
@@ -95,15 +95,8 @@ def _revision_export(extension: str) -> Endpoint:
             return edition, revision.name
 
         edition, name = await call.write(work)
-        edition = in_language(edition, chosen, extension)
         slug = "".join(c if c.isalnum() else "-" for c in name).strip("-").lower() or str(number)
-        if chosen.beside is not None:
-            data = bilingual_docx(edition, chosen.beside)
-            slug += f"-{edition.rendered.language}-{chosen.beside}"
-        else:
-            data = write(edition, document_id)
-            slug += f"-{chosen.language}" if chosen.language else ""
-        return attachment(data, media_type, f"document-{document_id}-{slug}.{extension}")
+        return _deliver(edition, chosen, extension, document_id, slug)
 
     handler.__name__ = handler.__qualname__ = "export_revision_" + extension.replace(".", "_")
     return endpoint(
@@ -113,6 +106,50 @@ def _revision_export(extension: str) -> Endpoint:
         f"Download the revision as {what}, in one language version (`language`)"
         + (" or two side by side (`beside`)" if extension == "docx" else "")
         + "; the final revision of an adopted text carries its SHA-256",
+        query=InLanguage,
+        response=STRING,
+        media_type=media_type,
+    )(handler)
+
+
+def _deliver(edition: Edition, chosen: InLanguage, extension: str, document_id: int, slug: str) -> Response:
+    """The edition written in `extension`, in the language version(s) asked for, as a download."""
+    media_type, _what, write = FORMATS[extension]
+    edition = in_language(edition, chosen, extension)
+    if chosen.beside is not None:
+        data = bilingual_docx(edition, chosen.beside)
+        slug += f"-{edition.rendered.language}-{chosen.beside}"
+    else:
+        data = write(edition, document_id)
+        slug += f"-{chosen.language}" if chosen.language else ""
+    return attachment(data, media_type, f"document-{document_id}-{slug}.{extension}")
+
+
+def _live_export(extension: str) -> Endpoint:
+    media_type, what, _write = FORMATS[extension]
+
+    async def handler(call: Call) -> Response:
+        document_id = call.document_id
+        doc = await call.doc()
+        rendered = render(doc)  # read with no await after call.doc(): the text as it is now
+
+        def work(session: Session, user: User) -> str:
+            audit.record(session, user.id, "exported", f"document/{document_id}", f"the live text as {what}")
+            return document_by_id(session, document_id).negotiation.title
+
+        negotiation = await call.write(work)
+        edition = Edition(negotiation, rendered, "live text", utcnow().date())
+        return _deliver(edition, call.query, extension, document_id, "live-text")
+
+    handler.__name__ = handler.__qualname__ = "export_live_" + extension.replace(".", "_")
+    return endpoint(
+        "GET",
+        DOCUMENT + "/export." + extension,
+        Action.EXPORT,
+        f"Download the text as it is now as {what}, with each paragraph's status, in one language version "
+        "(`language`)"
+        + (" or two side by side (`beside`)" if extension == "docx" else "")
+        + "; it is no revision: make one to archive what is circulated",
         query=InLanguage,
         response=STRING,
         media_type=media_type,
@@ -145,4 +182,8 @@ async def export_compilation(call: Call) -> Response:
     return attachment(compilation_docx(edition, compiled), DOCX, f"document-{document_id}-compilation.docx")
 
 
-endpoints = [*(_revision_export(extension) for extension in FORMATS), export_compilation]
+endpoints = [
+    *(_revision_export(extension) for extension in FORMATS),
+    *(_live_export(extension) for extension in FORMATS),
+    export_compilation,
+]

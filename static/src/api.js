@@ -164,6 +164,7 @@ export const documentAt = (id, seq) => get(`${doc(id)}/history?seq=${seq}`)
 export const restoreRevision = (id, number, paragraphId) =>
   post(`${doc(id)}/revisions/${number}/restore`, paragraphId ? { paragraph_id: paragraphId } : {})
 export const exportUrl = (id, number, extension) => `${doc(id)}/revisions/${number}/export.${extension}`
+export const liveExportUrl = (id, extension) => `${doc(id)}/export.${extension}`
 export const compilationDocxUrl = (id) => `${doc(id)}/compilation.docx`
 export const auditTrail = (negotiationId, query) => get(`/api/negotiations/${negotiationId}/audit?${query}`)
 export const auditExportUrl = (negotiationId, extension, query) => `/api/negotiations/${negotiationId}/audit.${extension}?${query}`

@@ -114,6 +114,9 @@ export async function renderRevisions (container, room) {
     canRevise(room.me) ? maker(room, status, reload) : null,
     status,
     table,
+    h('p', { class: 'downloads-extra' }, t('memory.export.live'), ' ',
+      ...EXPORTS.flatMap(([extension, key], index) => [index ? ' · ' : '',
+        h('a', { href: api.liveExportUrl(room.documentId, extension), download: '' }, t(key))])),
     h('p', { class: 'downloads-extra' }, h('a', { href: api.compilationDocxUrl(room.documentId), download: '' }, t('memory.export.compilation'))),
     revisions.length ? comparer(room, revisions) : null)
 }

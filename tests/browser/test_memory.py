@@ -99,6 +99,10 @@ def test_the_secretariat_compares_revisions_and_moves_the_time_slider(
         tabs, words = TABS[language], WORDS[language]
         page.locator("#document-tabs").get_by_role("link", name=tabs["revisions"]).click()
         expect(page.locator("table.revisions tbody tr")).to_have_count(3, timeout=WAIT_MS)
+        live_text = page.locator(".downloads-extra").first
+        with page.expect_download() as downloaded:
+            live_text.get_by_role("link", name="Word").click()
+        assert downloaded.value.suggested_filename.endswith("-live-text.docx")
         page.select_option("#compare-from", label="Rev.1")
         page.select_option("#compare-to", label="Rev.2")
         page.get_by_role("button", name=words["compare"], exact=True).click()

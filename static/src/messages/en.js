@@ -306,6 +306,7 @@ export default {
   'memory.export.html': 'Print page',
   'memory.export.md': 'Markdown',
   'memory.export.akn': 'Akoma Ntoso',
+  'memory.export.live': 'The text as it is now, with its statuses (not a revision):',
   'memory.export.compilation': 'Download the compilation text (Word)',
   'memory.name': 'Name of the next revision (optional)',
   'memory.name_placeholder': 'Zero draft, Rev.1, Rev.2 …',

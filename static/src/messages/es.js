@@ -306,6 +306,7 @@ export default {
   'memory.export.html': 'Página para imprimir',
   'memory.export.md': 'Markdown',
   'memory.export.akn': 'Akoma Ntoso',
+  'memory.export.live': 'El texto tal como está ahora, con sus estados (no es una revisión):',
   'memory.export.compilation': 'Descargar el texto de compilación (Word)',
   'memory.name': 'Nombre de la próxima revisión (opcional)',
   'memory.name_placeholder': 'Borrador cero, Rev.1, Rev.2 …',

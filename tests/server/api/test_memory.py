@@ -193,6 +193,23 @@ def test_a_revision_exports_in_each_language_version_and_in_two_columns(app: App
         assert answer.status_code == 422 and answer.json()["error"], refused
 
 
+def test_the_live_text_exports_as_it_is_now_without_a_revision(app: App) -> None:
+    type_in(app, DELEGATE_GTM, 1, "Migración ordenada 🌎 ")
+    word = app.client.get(f"{DOC}/export.docx", headers=app.bearer(OBSERVER))
+    assert word.status_code == 200, word.text
+    assert 'filename="document-1-live-text.docx"' in word.headers["content-disposition"]
+    text = "\n".join(paragraph.text for paragraph in docx.Document(io.BytesIO(word.content)).paragraphs)
+    assert "Migración ordenada 🌎 " in text and "live text" in text
+    spanish = app.client.get(f"{DOC}/export.md?language=es", headers=app.bearer(HEAD_GTM))
+    assert spanish.status_code == 200 and "Conferencia Regional sobre Migración" in spanish.text
+    columns = app.client.get(f"{DOC}/export.docx?beside=es", headers=app.bearer(HEAD_GTM))
+    assert len(docx.Document(io.BytesIO(columns.content)).tables[0].columns) == 2
+    assert app.client.get(f"{DOC}/revisions", headers=app.bearer(OBSERVER)).json() == []  # no revision made
+    with Session(app.engine) as session:
+        details = [entry.detail for entry in audit.entries(session, audit.Filter(action="exported"))]
+    assert "the live text as Word (DOCX)" in details and len(details) == 3
+
+
 def test_the_secretariat_filters_and_exports_the_audit_trail(app: App) -> None:
     revise(app)
     pid = live(app)[1].id
