@@ -5,7 +5,7 @@ the compilation text as DOCX. Each download is recorded in the audit trail."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -72,7 +72,7 @@ def in_language(edition: Edition, chosen: InLanguage, extension: str) -> Edition
 
 
 def _revision_export(extension: str) -> Endpoint:
-    media_type, what, _write = FORMATS[extension]
+    what = FORMATS[extension][1]
 
     async def handler(call: Call) -> Response:
         document_id, number = call.document_id, call.path["revision"]
@@ -98,18 +98,14 @@ def _revision_export(extension: str) -> Endpoint:
         slug = "".join(c if c.isalnum() else "-" for c in name).strip("-").lower() or str(number)
         return _deliver(edition, chosen, extension, document_id, slug)
 
-    handler.__name__ = handler.__qualname__ = "export_revision_" + extension.replace(".", "_")
-    return endpoint(
-        "GET",
-        DOCUMENT + "/revisions/{revision}/export." + extension,
-        Action.EXPORT,
-        f"Download the revision as {what}, in one language version (`language`)"
-        + (" or two side by side (`beside`)" if extension == "docx" else "")
-        + "; the final revision of an adopted text carries its SHA-256",
-        query=InLanguage,
-        response=STRING,
-        media_type=media_type,
-    )(handler)
+    return _export_endpoint(
+        handler,
+        "export_revision_",
+        "/revisions/{revision}/export.",
+        extension,
+        f"Download the revision as {what}",
+        "; the final revision of an adopted text carries its SHA-256",
+    )
 
 
 def _deliver(edition: Edition, chosen: InLanguage, extension: str, document_id: int, slug: str) -> Response:
@@ -126,7 +122,7 @@ def _deliver(edition: Edition, chosen: InLanguage, extension: str, document_id: 
 
 
 def _live_export(extension: str) -> Endpoint:
-    media_type, what, _write = FORMATS[extension]
+    what = FORMATS[extension][1]
 
     async def handler(call: Call) -> Response:
         document_id = call.document_id
@@ -141,18 +137,31 @@ def _live_export(extension: str) -> Endpoint:
         edition = Edition(negotiation, rendered, "live text", utcnow().date())
         return _deliver(edition, call.query, extension, document_id, "live-text")
 
-    handler.__name__ = handler.__qualname__ = "export_live_" + extension.replace(".", "_")
+    return _export_endpoint(
+        handler,
+        "export_live_",
+        "/export.",
+        extension,
+        f"Download the text as it is now as {what}, with each paragraph's status",
+        "; it is no revision: make one to archive what is circulated",
+    )
+
+
+def _export_endpoint(
+    handler: Callable[[Call], Awaitable[Response]], name: str, path: str, extension: str, what: str, more: str
+) -> Endpoint:
+    handler.__name__ = handler.__qualname__ = name + extension.replace(".", "_")
     return endpoint(
         "GET",
-        DOCUMENT + "/export." + extension,
+        DOCUMENT + path + extension,
         Action.EXPORT,
-        f"Download the text as it is now as {what}, with each paragraph's status, in one language version "
-        "(`language`)"
+        what
+        + ", in one language version (`language`)"
         + (" or two side by side (`beside`)" if extension == "docx" else "")
-        + "; it is no revision: make one to archive what is circulated",
+        + more,
         query=InLanguage,
         response=STRING,
-        media_type=media_type,
+        media_type=FORMATS[extension][0],
     )(handler)
 
 
