@@ -161,6 +161,7 @@ export const compareRevisions = (id, from, to) =>
   get(`${doc(id)}/comparison?from=${from}${to === null || to === undefined ? '' : `&to=${to}`}`)
 export const timeline = (id, after = 0) => get(`${doc(id)}/timeline?after=${after}&limit=10000`)
 export const documentAt = (id, seq) => get(`${doc(id)}/history?seq=${seq}`)
+export const documentAtMoment = (id, at) => get(`${doc(id)}/history?at=${encodeURIComponent(at)}`)
 export const restoreRevision = (id, number, paragraphId) =>
   post(`${doc(id)}/revisions/${number}/restore`, paragraphId ? { paragraph_id: paragraphId } : {})
 export const exportUrl = (id, number, extension) => `${doc(id)}/revisions/${number}/export.${extension}`

@@ -67,11 +67,13 @@ export async function renderTimeSlider (container, room) {
   const text = h('div', { class: 'history-state' })
   let delegations = {}
   let asked = 0
-  async function show (seq) {
-    const moment = moments.find((m) => m.seq === seq) ?? moments[moments.length - 1]
+  async function show (seq, fetch = () => api.documentAt(room.documentId, seq)) {
     const ticket = ++asked
-    const state = await loadInto(text, () => api.documentAt(room.documentId, seq))
+    const state = await loadInto(text, fetch)
     if (state === null || ticket !== asked) return
+    seq = state.seq
+    slider.value = String(seq)
+    const moment = moments.find((m) => m.seq === seq) ?? moments[moments.length - 1]
     delegations = state.delegations
     where.textContent = t('memory.slider.where', {
       seq: formatNumber(seq), last: formatNumber(ticks.last_seq), at: formatMoment(moment.at), who: who(moment, delegations)
@@ -90,9 +92,20 @@ export async function renderTimeSlider (container, room) {
       jump.addEventListener('click', () => { slider.value = String(r.seq); show(r.seq) })
       return h('li', {}, jump)
     }))
+  // A moment by the reader's clock: the text as it was then (the last change at or before it).
+  const when = h('input', { type: 'datetime-local', id: 'slider-moment', step: '1' })
+  const go = h('button', { type: 'submit', class: 'button-secondary' }, t('memory.slider.go_moment'))
+  const byMoment = h('form', { class: 'slider-moment' },
+    h('label', { for: 'slider-moment' }, t('memory.slider.moment')), ' ', when, ' ', go)
+  byMoment.addEventListener('submit', (event) => {
+    event.preventDefault()
+    if (!when.value) return
+    const at = new Date(when.value).toISOString()
+    show(null, () => api.documentAtMoment(room.documentId, at))
+  })
   container.replaceChildren(
     h('p', { class: 'slider-hint' }, t('memory.slider.hint')),
     h('label', { for: 'time-slider', class: 'slider-label' }, t('memory.slider.label')),
-    slider, where, revisions.length ? marks : null, text)
+    slider, where, byMoment, revisions.length ? marks : null, text)
   await show(ticks.last_seq)
 }

@@ -134,6 +134,14 @@ def test_the_secretariat_compares_revisions_and_moves_the_time_slider(
         expect(page.locator(".authored", has_text="regular manner")).to_be_visible(timeout=WAIT_MS)
         expect(page.locator(".history-words", has_text="Welcome the contribution")).to_have_count(0)
         shot(page, language, "time-slider")
+        page.fill("#slider-moment", "2100-01-01T00:00:00")  # a moment after every change: the text now
+        page.locator("form.slider-moment button").click()
+        expect(page.locator(".history-words", has_text="Welcome the contribution")).to_be_visible(
+            timeout=WAIT_MS
+        )
+        expect(page.locator("#time-slider")).to_have_value(
+            page.locator("#time-slider").get_attribute("max") or ""
+        )
 
         page.locator("#document-tabs").get_by_role("link", name=tabs["audit"]).click()
         expect(page.locator("table.audit-trail tbody tr").first).to_be_visible(timeout=WAIT_MS)

@@ -340,6 +340,8 @@ export default {
   'memory.slider.where': 'Change {seq} of {last} · {at} · {who}',
   'memory.slider.someone': 'a participant',
   'memory.slider.empty': 'This document has no history yet.',
+  'memory.slider.moment': 'Or the text as it was at',
+  'memory.slider.go_moment': 'Show',
   'memory.slider.revisions': 'Revisions in the history',
   'memory.slider.go_to': 'Go to {name}',
   'memory.slider.legend': 'Who wrote the text at this moment',

@@ -340,6 +340,8 @@ export default {
   'memory.slider.where': 'Cambio {seq} de {last} · {at} · {who}',
   'memory.slider.someone': 'un participante',
   'memory.slider.empty': 'Este documento aún no tiene historia.',
+  'memory.slider.moment': 'O el texto tal como estaba el',
+  'memory.slider.go_moment': 'Mostrar',
   'memory.slider.revisions': 'Revisiones en la historia',
   'memory.slider.go_to': 'Ir a {name}',
   'memory.slider.legend': 'Quién escribió el texto en este momento',
