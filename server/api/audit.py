@@ -17,7 +17,7 @@ from auth.policy import Action
 from drafting import audit
 from drafting.activity import edits_by_minute
 from drafting.audit import ACTION_LIMIT, SUBJECT_LIMIT, Filter
-from drafting.models import User
+from drafting.models import Delegation, User
 from server.api.exports import attachment
 from server.api.pipeline import DOCUMENT, Call, Endpoint, endpoint
 from server.api.schema import ANY_OBJECT, BOOLEAN, STRING, Bounds, Id, array, obj
@@ -137,14 +137,27 @@ def _export(extension: str) -> Endpoint:
     DOCUMENT + "/edits",
     Action.READ_AUDIT,
     "The document's edits summarised per user and minute (from its hash-chained update log): updates, "
-    "characters inserted and deleted",
+    "characters inserted and deleted, with the user's name and the delegation's code",
     response=array(ANY_OBJECT),
 )
 async def edits(call: Call) -> list[dict[str, Any]]:
     store, document_id = call.services.store, call.document_id
-    return await asyncio.to_thread(
+    lines = await asyncio.to_thread(
         lambda: [line.as_json() for line in edits_by_minute(store.log(document_id))]
     )
+
+    def names(session: Session) -> tuple[dict[int, str], dict[int, str]]:
+        users = {line["user_id"] for line in lines if line["user_id"] is not None}
+        delegations = {line["delegation_id"] for line in lines if line["delegation_id"] is not None}
+        named = session.execute(select(User.id, User.name).where(User.id.in_(users)))
+        coded = session.execute(select(Delegation.id, Delegation.code).where(Delegation.id.in_(delegations)))
+        return {row.id: row.name for row in named}, {row.id: row.code for row in coded}
+
+    people, codes = await call.read(names)
+    return [
+        line | {"user": people.get(line["user_id"]), "delegation": codes.get(line["delegation_id"])}
+        for line in lines
+    ]
 
 
 endpoints = [negotiation_audit, _export("csv"), _export("jsonl"), installation_audit, edits]

@@ -167,5 +167,6 @@ export const restoreRevision = (id, number, paragraphId) =>
 export const exportUrl = (id, number, extension) => `${doc(id)}/revisions/${number}/export.${extension}`
 export const liveExportUrl = (id, extension) => `${doc(id)}/export.${extension}`
 export const compilationDocxUrl = (id) => `${doc(id)}/compilation.docx`
+export const editsByMinute = (id) => get(`${doc(id)}/edits`)
 export const auditTrail = (negotiationId, query) => get(`/api/negotiations/${negotiationId}/audit?${query}`)
 export const auditExportUrl = (negotiationId, extension, query) => `/api/negotiations/${negotiationId}/audit.${extension}?${query}`

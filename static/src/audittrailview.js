@@ -2,7 +2,7 @@
 // of act, subject and dates; whether the chain still verifies; and its export as CSV or JSON Lines.
 import * as api from './api.js'
 import { h } from './dom.js'
-import { formatMoment, has, plural, t } from './i18n.js'
+import { formatMoment, formatNumber, has, plural, t } from './i18n.js'
 import { loadInto } from './errors.js'
 
 const KINDS = ['', 'paragraph_', 'silence_', 'document_', 'revision_', 'amendment_', 'comment_', 'position_', 'exported']
@@ -32,6 +32,35 @@ function entriesTable (trail) {
       h('td', { translate: 'no' }, e.detail)))))
 }
 
+function editsTable (minutes) {
+  if (minutes.length === 0) return h('p', {}, t('memory.edits.none'))
+  return h('table', { class: 'audit-trail edits-by-minute' },
+    h('caption', {}, t('memory.edits.caption')),
+    h('thead', {}, h('tr', {}, ['minute', 'who', 'delegation', 'how', 'updates', 'inserted', 'deleted'].map((col) =>
+      h('th', { scope: 'col' }, t(`memory.edits.col.${col}`))))),
+    h('tbody', {}, minutes.map((m) => h('tr', {},
+      h('td', { class: 'audit-at' }, formatMoment(m.minute)),
+      h('td', {}, m.user ?? t('memory.audit.system')),
+      h('td', {}, m.delegation ?? '—'),
+      h('td', {}, m.origin ? t(`memory.origin.${m.origin}`) : t('memory.slider.someone')),
+      h('td', { class: 'number' }, formatNumber(m.updates)),
+      h('td', { class: 'number' }, formatNumber(m.inserted)),
+      h('td', { class: 'number' }, formatNumber(m.deleted))))))
+}
+
+// The document's typing, per person and minute, from its update log: asked for, as a long log takes a while.
+function editsSection (room) {
+  const shown = h('div', { class: 'edits-result' })
+  const ask = h('button', { type: 'button', class: 'button-secondary' }, t('memory.edits.show'))
+  ask.addEventListener('click', async () => {
+    const minutes = await loadInto(shown, () => api.editsByMinute(room.documentId))
+    if (minutes !== null) shown.replaceChildren(editsTable(minutes))
+  })
+  return h('section', { class: 'edits-by-minute-section', 'aria-labelledby': 'edits-heading' },
+    h('h3', { id: 'edits-heading' }, t('memory.edits.heading')),
+    h('p', {}, t('memory.edits.hint')), ask, shown)
+}
+
 export async function renderAuditTrail (container, room) {
   const negotiationId = room.listed?.negotiation?.id
   if (!negotiationId) return container.replaceChildren(h('p', {}, t('memory.audit.unknown')))
@@ -58,6 +87,6 @@ export async function renderAuditTrail (container, room) {
       entriesTable(trail))
   }
   form.addEventListener('submit', (event) => { event.preventDefault(); load() })
-  container.replaceChildren(form, result)
+  container.replaceChildren(form, result, editsSection(room))
   await load()
 }

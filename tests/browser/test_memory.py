@@ -149,6 +149,12 @@ def test_the_secretariat_compares_revisions_and_moves_the_time_slider(
         page.select_option("#audit-action", value="revision_")
         page.locator(".audit-filters button[type=submit]").click()
         expect(page.locator("table.audit-trail tbody tr")).to_have_count(3, timeout=WAIT_MS)
+        page.locator(".edits-by-minute-section button").click()
+        typed = page.locator("table.edits-by-minute tbody tr", has_text="GTM")
+        expect(typed.first).to_be_visible(timeout=WAIT_MS)
+        expect(typed.first).to_contain_text(
+            "Amendment incorporated" if language == "en" else "Enmienda incorporada"
+        )
         shot(page, language, "audit-trail")
         page.context.close()
         people.contexts.remove(page.context)

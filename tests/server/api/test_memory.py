@@ -239,4 +239,5 @@ def test_the_secretariat_filters_and_exports_the_audit_trail(app: App) -> None:
     assert installation["chain"] == "installation" and installation["entries"]
     type_in(app, DELEGATE_GTM, 3, "Nuevo ")  # paragraph 1 is locked
     minutes = app.client.get(f"{DOC}/edits", headers=app.bearer(SECRETARIAT)).json()
-    assert any(m["inserted"] == len("Nuevo ") and m["origin"] == "client" for m in minutes)
+    typed = [m for m in minutes if m["inserted"] == len("Nuevo ") and m["origin"] == "client"]
+    assert typed and typed[0]["delegation"] == "GTM" and typed[0]["user"]
