@@ -41,7 +41,8 @@ READ_BLOCK_MS = 1000
 READ_COUNT = 500
 CLOSE_INVALID_PAYLOAD = 1007
 CLOSE_RELAY_FAILED = 1011
-# A writer lets a replica's hold of the text go after this long if the replica does not (it died meanwhile).
+# A writer lets a replica's hold of the text go after this long without a word from the replica (it died
+# meanwhile, or Redis lost its release); the replica renews its hold three times as often while its act runs.
 HOLD_SECONDS = 30.0
 
 
@@ -84,7 +85,7 @@ class Relay:
         self._forwarder: asyncio.Task[None] | None = None
         self._behind: int | None = None  # a replica's number when the log was last seen ahead of it
         self._acks: dict[str, asyncio.Future[dict[bytes, bytes]]] = {}
-        self._hold_ends: asyncio.TimerHandle | None = None
+        self._hold_ends: dict[str, asyncio.TimerHandle] = {}  # as the writer: each replica's hold
         self._ack_ids = 0
         self._last_committed_id = "0-0"
         self.closed = False
@@ -192,8 +193,9 @@ class Relay:
 
     def close(self) -> None:
         self.closed = True
-        if self._hold_ends is not None:
-            self._hold_ends.cancel()
+        for ending in self._hold_ends.values():
+            ending.cancel()
+        self._hold_ends.clear()
         for task in self.tasks():
             task.cancel()
         for ack in self._acks.values():
@@ -224,14 +226,21 @@ class Relay:
     @contextlib.asynccontextmanager
     async def held(self, reason: str) -> AsyncIterator[None]:
         """The writer holds the text (participants' edits are compensated there) while this lasts, and
-        this replica has applied everything the writer committed before it began holding."""
-        reply = await self._ask({"hold": reason, "seconds": HOLD_SECONDS})
-        await self.catch_up(int(reply[b"held_at"]))
+        this replica has applied everything the writer committed before it began holding. However the act
+        ends, the writer is told to let go of this hold (and only this one)."""
+        self._ack_ids += 1
+        hold = {"hold": reason, "hold_id": f"{self.instance.instance_id}/hold/{self._ack_ids}"}
+        renewing: asyncio.Task[None] | None = None
         try:
+            reply = await self._ask({**hold, "seconds": HOLD_SECONDS})
+            await self.catch_up(int(reply[b"held_at"]))
+            renewing = asyncio.create_task(self._renew(hold), name=f"hold-{self.room.document_id}")
             yield
         finally:
+            if renewing is not None:
+                renewing.cancel()
             try:
-                await self._ask({"hold": ""})
+                await self._ask({**hold, "hold": ""})
             except StorageUnavailable as exc:
                 log.warning(
                     "document %s: the writer was not told to let the text go (%s); it does so after %.0f s",
@@ -239,6 +248,12 @@ class Relay:
                     exc,
                     HOLD_SECONDS,
                 )
+
+    async def _renew(self, hold: dict[str, Any]) -> None:
+        while True:
+            await asyncio.sleep(HOLD_SECONDS / 3)
+            with contextlib.suppress(StorageUnavailable):
+                await self._ask({**hold, "seconds": HOLD_SECONDS})
 
     async def _ask(self, fields: dict[str, Any]) -> dict[bytes, bytes]:
         """Send `fields` to the writer through the inbox, in order with this replica's updates, and
@@ -339,7 +354,8 @@ class Relay:
     async def _take_forwarded(self, fields: dict[bytes, bytes]) -> None:
         room, sender = self.room, fields[b"from"].decode()
         if b"hold" in fields:
-            await self._hold(fields[b"hold"].decode() or None, float(fields.get(b"seconds", b"0")))
+            reason = fields[b"hold"].decode() or None
+            await self._hold(fields[b"hold_id"].decode(), reason, float(fields.get(b"seconds", b"0")))
             self._tell(sender, {"ack": fields[b"ack"], "held_at": room.seq})
             return
         author = Sender.from_json(json.loads(fields[b"sender"]))
@@ -362,23 +378,24 @@ class Relay:
             await room.committed()  # told after the compensation is committed and published
             self._tell(sender, {"peer": fields[b"peer"], "reason": "; ".join(verdict.refused)})
 
-    async def _hold(self, reason: str | None, seconds: float) -> None:
-        """Hold the text for a replica's consensus act (`reason`), or let it go (None); then wait until
-        everything taken before is committed."""
-        if self._hold_ends is not None:
-            self._hold_ends.cancel()
-            self._hold_ends = None
-        self.room.hold_text(reason)  # from here on no participant's edit gets in
+    async def _hold(self, hold_id: str, reason: str | None, seconds: float) -> None:
+        """Hold the text for a replica's consensus act (`reason`; again: renewed), or let that hold go
+        (None); then wait until everything taken before is committed."""
+        ending = self._hold_ends.pop(hold_id, None)
+        if ending is not None:
+            ending.cancel()
+        self.room.hold_text(hold_id, reason)  # from here on no participant's edit gets in
         if reason is not None:
-            self._hold_ends = asyncio.get_running_loop().call_later(seconds, self._hold_expired, reason)
+            loop = asyncio.get_running_loop()
+            self._hold_ends[hold_id] = loop.call_later(seconds, self._hold_expired, hold_id, reason)
         await self.room.committed()
 
-    def _hold_expired(self, reason: str) -> None:
+    def _hold_expired(self, hold_id: str, reason: str) -> None:
         log.warning(
-            "document %s: a replica's hold (%s) lasted too long; letting it go", self.room.document_id, reason
+            "document %s: a replica's hold (%s) was not renewed; letting it go", self.room.document_id, reason
         )
-        self._hold_ends = None
-        self.room.hold_text(None)
+        self._hold_ends.pop(hold_id, None)
+        self.room.hold_text(hold_id, None)
 
     def _tell(self, instance_id: str, fields: dict[str, Any]) -> None:
         fields = {**fields, "to": instance_id}

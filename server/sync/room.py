@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, Protocol
@@ -54,6 +55,7 @@ class Replica(Protocol):
 
 
 CLOSE_STORAGE_FAILED = 1011
+_HOLDERS = itertools.count(1)
 EMPTY_STATE_VECTOR = b"\x00"
 # A cold room that a client joined but sent no sync step 1 to gets ready after this long anyway.
 COLD_GRACE_SECONDS = 0.2
@@ -105,6 +107,7 @@ class Room:
         self.fence: int | None = None  # the writer's lease token, named by each of its commits
         self.replica_of: Replica | None = None  # set while another instance writes the document
         self.on_committed: Callable[[Room, Sequence[PendingUpdate]], None] | None = None
+        self._holds: dict[str, str] = {}  # who holds the text (an act here, a replica's act) → why
         if doc is not None:
             self._attach(doc)
 
@@ -164,6 +167,7 @@ class Room:
         self._doc = doc
         # Without the guard (a benchmark setting, refused in production) updates apply as sent.
         self.guard = Guard(doc, self._layout) if self._guarded else None
+        self._apply_holds()
         order = bind(doc)[0]
         self._subscriptions = [
             (doc, doc.observe(self._capture)),
@@ -212,15 +216,24 @@ class Room:
             async with self.replica_of.held(reason):
                 yield
             return
-        self.hold_text(reason)
+        holder = f"here/{next(_HOLDERS)}"
+        self.hold_text(holder, reason)
         try:
             yield
         finally:
-            self.hold_text(None)
+            self.hold_text(holder, None)
 
-    def hold_text(self, reason: str | None) -> None:
+    def hold_text(self, holder: str, reason: str | None) -> None:
+        """`holder` holds the text for `reason`, or lets it go (None); it stays held while anyone does."""
+        if reason is None:
+            self._holds.pop(holder, None)
+        else:
+            self._holds[holder] = reason
+        self._apply_holds()
+
+    def _apply_holds(self) -> None:
         if self.guard is not None:
-            self.guard.hold(reason)
+            self.guard.hold(next(reversed(self._holds.values()), None))
 
     def _apply_unguarded(self, update: bytes) -> Verdict:
         apply_checked(self.doc, update)

@@ -21,6 +21,7 @@ from starlette.testclient import TestClient
 
 from drafting.consensus.records import Adoption, adoption_of
 from drafting.demo import load_demo
+from drafting.errors import StorageUnavailable
 from drafting.guard import Rights
 from drafting.layout import bind, read_paragraphs
 from drafting.models import DocumentLease
@@ -31,6 +32,7 @@ from server.app import create_app
 from server.consensus.workflow import ConsensusWorkflow
 from server.errors import CLOSE_CREDENTIAL_ENDED
 from server.settings import Settings
+from server.sync import relay as relay_module
 from server.sync.protocol import (
     AwarenessEntry,
     AwarenessMessage,
@@ -240,7 +242,7 @@ def test_a_hold_the_replica_never_lets_go_ends_at_the_writer(
     a, _ = instances
     socket, _client = connect(a, a.bearer(HEAD_GTM))
     relay = services_of(a).rooms._shared[1]  # type: ignore[union-attr]
-    a.client.portal.call(relay._hold, "being adopted", 0.05)  # type: ignore[union-attr]
+    a.client.portal.call(relay._hold, "b/hold/1", "being adopted", 0.05)  # type: ignore[union-attr]
     assert relay.room.guard._shadow.held == "being adopted"
     deadline = time.monotonic() + 10
     while relay.room.guard._shadow.held is not None:
@@ -282,4 +284,73 @@ def test_revisions_and_restores_through_a_replica_archive_what_the_writer_commit
     assert not any(SLIPPED in paragraph.text for paragraph in live)
     with Session(a.engine) as session:
         assert verify_revisions(session, 1) == []
+    socket.close()
+
+
+def test_a_lapsed_replica_hold_does_not_end_the_writers_own_hold(instances: tuple[App, App]) -> None:
+    """A replica held the text and died; the writer's own act then holds it: the dead replica's hold
+    lapsing lets go of that hold only."""
+    a, _ = instances
+    socket, _client = connect(a, a.bearer(HEAD_GTM))
+    relay = services_of(a).rooms._shared[1]  # type: ignore[union-attr]
+    room = relay.room
+
+    async def scenario() -> Any:
+        await relay._hold("b/hold/1", "being adopted", 30)  # the replica's hold, never let go
+        async with room.text_held("going under silence procedure"):  # the writer's own act
+            relay._hold_expired("b/hold/1", "being adopted")  # the dead replica's hold lapses meanwhile
+            await relay._hold("b/hold/1", None, 0)  # and a late release of it arrives
+            return room.guard._shadow.held
+
+    assert a.client.portal.call(scenario) == "going under silence procedure"  # type: ignore[union-attr]
+    assert room.guard._shadow.held is None
+    socket.close()
+
+
+def test_a_replica_act_that_fails_after_asking_lets_the_writer_go(
+    instances: tuple[App, App], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, b = instances
+    socket, _ = connect(a, a.bearer(HEAD_GTM))  # a writes the document
+    original = Relay.catch_up
+
+    async def failing(self: Relay, upto: int | None = None) -> None:
+        if upto is not None:  # reading up to the writer's number, inside `held`
+            raise StorageUnavailable("the log could not be read")
+        await original(self, upto)
+
+    monkeypatch.setattr(Relay, "catch_up", failing)
+    done = b.client.post("/api/documents/1/adopt", json={}, headers=b.bearer(PPT))
+    assert done.status_code == 503, done.text
+    relay = services_of(a).rooms._shared[1]  # type: ignore[union-attr]
+    assert relay.room.guard._shadow.held is None, "the writer keeps the text frozen for a failed act"
+    socket.close()
+
+
+def test_a_replica_act_longer_than_a_hold_renews_it(
+    instances: tuple[App, App], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The replica's adoption outlasts one hold (HOLD_SECONDS, shortened here): the replica renews it,
+    so an edit at the writer during the slow part is still compensated."""
+    a, b = instances
+    monkeypatch.setattr(relay_module, "HOLD_SECONDS", 1.0)
+    socket, _ = connect(a, a.bearer(HEAD_GTM))
+    original = ConsensusWorkflow.in_session
+    verdicts: list[Any] = []
+
+    async def slow_then_typing(self: ConsensusWorkflow, work: Any) -> Any:
+        if "_adopt.<locals>.record" in getattr(work, "__qualname__", "") and not verdicts:
+            await asyncio.sleep(2.5)  # a slow database: longer than two holds
+            verdicts.append(await asyncio.to_thread(typed_at_the_writer, a))
+        return await original(self, work)
+
+    monkeypatch.setattr(ConsensusWorkflow, "in_session", slow_then_typing)
+    done = b.client.post("/api/documents/1/adopt", json={}, headers=b.bearer(PPT))
+    assert done.status_code == 200, done.text
+    [verdict] = verdicts
+    assert not verdict.accepted
+    live = read_paragraphs(Store(a.engine).load(1).to_doc())
+    with Session(a.engine) as session:
+        final = json.loads(adoption_of(session, 1).final_text)
+    assert [paragraph["text"] for paragraph in final] == [paragraph.text for paragraph in live]
     socket.close()
