@@ -42,13 +42,29 @@ class DocumentLocks:
         try:
             attempt = 0
             # Never block a worker thread on the lock (the committer needs them): try, and wait here.
-            while not await asyncio.to_thread(_try, connection, document_id):
+            while not await _tried(connection, document_id):
                 await asyncio.sleep(POLL_SECONDS[min(attempt, len(POLL_SECONDS) - 1)])
                 attempt += 1
         except BaseException:
-            await asyncio.to_thread(connection.close)
+            # A try cancelled in flight may have taken the lock: the session ends, and the lock with it.
+            await asyncio.to_thread(_let_go, connection)
             raise
         return connection
+
+
+async def _tried(connection: Connection, document_id: int) -> bool:
+    """One try in a worker thread; cancelled, it waits for the thread to finish with the connection."""
+    trying = asyncio.ensure_future(asyncio.to_thread(_try, connection, document_id))
+    try:
+        return await asyncio.shield(trying)
+    except asyncio.CancelledError:
+        await asyncio.wait([trying])
+        raise
+
+
+def _let_go(connection: Connection) -> None:
+    connection.invalidate()
+    connection.close()
 
 
 def _try(connection: Connection, document_id: int) -> bool:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import threading
 
 import pytest
 from sqlalchemy import Connection, Engine, func, select
@@ -77,3 +79,40 @@ def test_without_a_database_the_lock_is_in_process() -> None:
         return events
 
     assert asyncio.run(scenario()) == ["a in", "a out", "b in", "b out"]
+
+
+def test_a_change_cancelled_while_it_takes_the_lock_does_not_leave_it_held(
+    postgres_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cancelled while its worker thread is taking the lock: the lock is not left held on a connection
+    back in the pool, where every other instance would wait for it."""
+    taken, proceed = threading.Event(), threading.Event()
+
+    def slow_try(connection: Connection, document_id: int) -> bool:
+        got = try_lock(connection, document_id)
+        taken.set()
+        proceed.wait(10)  # the worker thread is still busy when its task is cancelled
+        return got
+
+    monkeypatch.setattr(locks, "_try", slow_try)
+    engine = make_engine(postgres_engine.url.render_as_string(hide_password=False))
+
+    async def scenario() -> bool:
+        document_locks = DocumentLocks(engine)
+
+        async def change() -> None:
+            async with document_locks.hold(7):
+                raise AssertionError("the change was cancelled before it held the lock")
+
+        task = asyncio.create_task(change())
+        await asyncio.to_thread(taken.wait, 10)
+        task.cancel()
+        proceed.set()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        return await asyncio.to_thread(held_elsewhere, postgres_engine, 7)
+
+    try:
+        assert asyncio.run(scenario()) is False, "the advisory lock stays held on a pooled connection"
+    finally:
+        engine.dispose()
