@@ -55,7 +55,7 @@ class Services:
 
     def __post_init__(self) -> None:
         self.indexer = AuthorshipIndexer(self.store)
-        self.health = Health(self.engine, self.bus)
+        self.health = Health.of(self.settings.database_url, self.bus)
         self.consensus = ConsensusWorkflow(
             self.in_session,
             lambda: self.rooms,
@@ -140,6 +140,7 @@ class Services:
         await self.indexer.idle()
         if self.bus is not None:
             await self.bus.stop()
+        self.health.close()
         await asyncio.to_thread(dispose_when_returned, self.engine)
 
     async def in_session(self, work: Callable[[Session], T]) -> T:

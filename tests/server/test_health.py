@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import threading
+from pathlib import Path
 from typing import Any, cast
 
 import pytest
@@ -61,13 +63,63 @@ def test_a_database_check_that_hangs_is_not_started_again(monkeypatch: pytest.Mo
             released.wait(10)
             raise OSError("connection timed out")
 
+        def dispose(self) -> None:
+            pass
+
     async def twice() -> list[dict[str, str]]:
         checking = Health(cast(Engine, Hanging()))
         found = [await checking.problems(), await checking.problems()]
         released.set()
         with contextlib.suppress(OSError):
-            await checking._database  # type: ignore[misc]  (the one check, ending)
+            await checking._checks["database"]  # the one check, ending
+        checking.close()
         return found
 
     assert asyncio.run(twice()) == [{"database": "unreachable"}] * 2
     assert connects == [1]
+
+
+def test_busy_worker_threads_are_not_an_unreachable_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every worker thread busy (commits, imports, exports): the instance is busy, not cut off."""
+    monkeypatch.setattr(health, "CHECK_SECONDS", 0.5)
+    checking = Health.of(f"sqlite:///{tmp_path / 'consenso.db'}")
+    release = threading.Event()
+
+    async def busy() -> dict[str, str]:
+        loop = asyncio.get_running_loop()
+        workers = min(32, (os.cpu_count() or 1) + 4)  # the default executor's size
+        jobs = [loop.run_in_executor(None, release.wait, 10) for _ in range(workers)]
+        try:
+            return await checking.problems()
+        finally:
+            release.set()
+            await asyncio.gather(*jobs)
+
+    try:
+        assert asyncio.run(busy()) == {}
+    finally:
+        checking.close()
+
+
+def test_a_redis_check_that_hangs_is_not_started_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(health, "CHECK_SECONDS", 0.05)
+    pings: list[int] = []
+
+    class Hanging:
+        async def ping(self) -> None:
+            pings.append(1)
+            await asyncio.Event().wait()
+
+    async def many() -> list[dict[str, str]]:
+        checking = Health.of(f"sqlite:///{tmp_path / 'consenso.db'}", Hanging())
+        try:
+            return [await checking.problems() for _ in range(5)]
+        finally:
+            checking.close()
+
+    assert asyncio.run(many()) == [{"redis": "unreachable"}] * 5
+    assert pings == [1]
