@@ -4,6 +4,7 @@ the compilation text as DOCX. Each download is recorded in the audit trail."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -85,6 +86,7 @@ def _revision_export(extension: str) -> Endpoint:
             edition = revision_edition(
                 document.negotiation.title, revision, adopted_sha256=adoption.sha256 if adoption else None
             )
+            edition = in_language(edition, chosen, extension)  # refused: nothing exported, nothing recorded
             audit.record(
                 session,
                 user.id,
@@ -96,7 +98,7 @@ def _revision_export(extension: str) -> Endpoint:
 
         edition, name = await call.write(work)
         slug = "".join(c if c.isalnum() else "-" for c in name).strip("-").lower() or str(number)
-        return _deliver(edition, chosen, extension, document_id, slug)
+        return await _deliver(edition, chosen, extension, document_id, slug)
 
     return _export_endpoint(
         handler,
@@ -108,15 +110,17 @@ def _revision_export(extension: str) -> Endpoint:
     )
 
 
-def _deliver(edition: Edition, chosen: InLanguage, extension: str, document_id: int, slug: str) -> Response:
-    """The edition written in `extension`, in the language version(s) asked for, as a download."""
+async def _deliver(
+    edition: Edition, chosen: InLanguage, extension: str, document_id: int, slug: str
+) -> Response:
+    """The edition (already in the language asked for) written in `extension`, as a download. Writing a
+    long text in Word takes seconds: in a thread, so that no socket of this instance waits for it."""
     media_type, _what, write = FORMATS[extension]
-    edition = in_language(edition, chosen, extension)
     if chosen.beside is not None:
-        data = bilingual_docx(edition, chosen.beside)
+        data = await asyncio.to_thread(bilingual_docx, edition, chosen.beside)
         slug += f"-{edition.rendered.language}-{chosen.beside}"
     else:
-        data = write(edition, document_id)
+        data = await asyncio.to_thread(write, edition, document_id)
         slug += f"-{chosen.language}" if chosen.language else ""
     return attachment(data, media_type, f"document-{document_id}-{slug}.{extension}")
 
@@ -125,17 +129,17 @@ def _live_export(extension: str) -> Endpoint:
     what = FORMATS[extension][1]
 
     async def handler(call: Call) -> Response:
-        document_id = call.document_id
+        document_id, chosen = call.document_id, call.query
         doc = await call.doc()
         rendered = render(doc)  # read with no await after call.doc(): the text as it is now
+        edition = in_language(Edition("", rendered, "live text", utcnow().date()), chosen, extension)
 
         def work(session: Session, user: User) -> str:
             audit.record(session, user.id, "exported", f"document/{document_id}", f"the live text as {what}")
             return document_by_id(session, document_id).negotiation.title
 
-        negotiation = await call.write(work)
-        edition = Edition(negotiation, rendered, "live text", utcnow().date())
-        return _deliver(edition, call.query, extension, document_id, "live-text")
+        edition = dataclasses.replace(edition, negotiation=await call.write(work))
+        return await _deliver(edition, chosen, extension, document_id, "live-text")
 
     return _export_endpoint(
         handler,
@@ -188,7 +192,8 @@ async def export_compilation(call: Call) -> Response:
 
     negotiation, adopted = await call.write(work)
     edition = Edition(negotiation, render(doc), "compilation text", utcnow().date(), adopted_sha256=adopted)
-    return attachment(compilation_docx(edition, compiled), DOCX, f"document-{document_id}-compilation.docx")
+    data = await asyncio.to_thread(compilation_docx, edition, compiled)
+    return attachment(data, DOCX, f"document-{document_id}-compilation.docx")
 
 
 endpoints = [

@@ -210,6 +210,16 @@ def test_the_live_text_exports_as_it_is_now_without_a_revision(app: App) -> None
     assert "the live text as Word (DOCX)" in details and len(details) == 3
 
 
+def test_a_refused_export_is_not_recorded_as_an_export(app: App) -> None:
+    number = revise(app)["number"]
+    for path in (f"{DOC}/export.md", f"{DOC}/revisions/{number}/export.md"):
+        for query in ("beside=es", "language=fr"):
+            answer = app.client.get(f"{path}?{query}", headers=app.bearer(HEAD_GTM))
+            assert answer.status_code == 422, (path, query, answer.text)
+    with Session(app.engine) as session:
+        assert audit.entries(session, audit.Filter(action="exported")) == []
+
+
 def test_the_secretariat_filters_and_exports_the_audit_trail(app: App) -> None:
     revise(app)
     pid = live(app)[1].id
