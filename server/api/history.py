@@ -15,7 +15,7 @@ from auth.policy import Action
 from drafting import history
 from drafting.authorship import by_delegation
 from drafting.authorship_index import authorship_at
-from drafting.errors import InvalidInput, NotFound
+from drafting.errors import InvalidInput
 from drafting.models import Delegation
 from drafting.rendered import as_json
 from server.api.pipeline import DOCUMENT, Call, endpoint
@@ -82,7 +82,11 @@ async def document_at(call: Call) -> dict[str, Any]:
     def work() -> dict[str, Any]:
         seq = query.seq if query.seq is not None else history.seq_at(store, document_id, query.at)
         if seq == 0:
-            raise NotFound("update of the log at", query.at.isoformat() if query.at else "0")
+            raise InvalidInput(
+                "the document did not exist yet at that moment: choose a later one",
+                code="before_first_change",
+                field="at",
+            )
         rendered = history.text_at(store, document_id, seq)
         spans = authorship_at(store, document_id, seq)
         totals = by_delegation(spans)

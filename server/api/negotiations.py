@@ -203,8 +203,8 @@ async def add_document(call: Call) -> dict[str, Any]:
     body: NewDocument = call.body
     _within_limit(call, len(body.paragraphs))
     for number, given in enumerate(body.paragraphs, start=1):
-        check_paragraph_length(
-            given.text, call.services.settings.layout, f"paragraph {number}", "shorten or split it"
+        check_paragraph_length(  # as it is stored: its spacing folded
+            " ".join(given.text.split()), call.services.settings.layout, f"paragraph {number}", "shorten it"
         )
     guessed = classify([" ".join(p.text.split()) for p in body.paragraphs], call.services.settings.layout)
     paragraphs = [

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from auth.principal import Principal
 from drafting import audit, restoring, revisions
 from drafting.kinds import UpdateOrigin
+from drafting.layout_contract import check_paragraph_length
 from drafting.senders import Sender
 from server.consensus.revising import archive, make
 from server.consensus.workflow import ConsensusWorkflow, by
@@ -42,6 +43,13 @@ async def restore(
             lambda session: revisions.rendered_of(revisions.revision_by_number(session, document_id, number))
         )
         plan = restoring.plan_restore(room.doc, revision, paragraph_id)  # no await between plan and edit
+        for text in [restored for _id, _before, restored in plan.edits] + [r.text for r in plan.reinsertions]:
+            check_paragraph_length(
+                text,
+                workflow.layout,
+                "a paragraph of that revision",
+                "it is longer than a paragraph may now be, so it cannot come back as it was",
+            )
         new_ids: list[dict[str, str]] = []
         if not plan.empty:
             sender = Sender.server(UpdateOrigin.RESTORE, actor.user_id)

@@ -93,6 +93,10 @@ def test_the_time_slider_gives_any_moment_with_its_authorship(app: App) -> None:
     assert not earlier["text"]["paragraphs"][1]["text"].startswith("Migración ")
     assert app.client.get(f"{DOC}/history", headers=app.bearer(OBSERVER)).status_code == 422
     assert app.client.get(f"{DOC}/history?seq=999999", headers=app.bearer(OBSERVER)).status_code == 404
+    early = app.client.get(f"{DOC}/history?at=2000-01-01T00:00:00Z", headers=app.bearer(OBSERVER))
+    assert (early.status_code, early.json()["code"]) == (422, "before_first_change")
+    now = app.client.get(f"{DOC}/history?at=2100-01-01T00:00:00Z", headers=app.bearer(OBSERVER)).json()
+    assert now["seq"] >= typed["seq"]
 
 
 def test_a_paragraph_and_a_whole_revision_are_restored_as_new_changes(app: App) -> None:

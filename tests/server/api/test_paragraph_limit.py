@@ -94,3 +94,29 @@ def test_a_new_documents_paragraphs_and_an_import_meet_the_configured_limit(make
     assert imported.status_code == 422
     assert imported.json()["params"] == {"paragraph": 2, "characters": 61, "limit": LIMIT}
     assert documents(app) == before
+
+
+def test_a_restored_paragraph_meets_the_configured_limit(make_app: AppFactory) -> None:
+    """A revision made before the limit was lowered: its over-long paragraph does not come back."""
+    first = make_app()
+    made = first.client.post(f"{DOC}/revisions", json={}, headers=first.bearer(SECRETARIAT))
+    assert made.status_code == 201, made.text
+    longest = max(len(text) for text in texts(first))
+    app = make_app(layout=LayoutLimits(max_paragraph_chars=longest - 1))
+    shown = app.client.get(DOC, headers=app.bearer(PPT)).json()["paragraphs"]
+    victim = max(shown, key=lambda p: len(p["text"]))
+    deleted = app.client.delete(f"{DOC}/paragraphs/{victim['id']}", headers=app.bearer(PPT))
+    assert deleted.status_code in (200, 204), deleted.text
+    before = texts(app)
+    restored = app.client.post(f"{DOC}/revisions/0/restore", json={}, headers=app.bearer(PPT))
+    assert restored.status_code == 422, restored.text
+    assert restored.json()["code"] == "paragraph_text_too_long"
+    assert texts(app) == before
+
+
+def test_a_given_paragraph_is_measured_as_it_is_stored(make_app: AppFactory) -> None:
+    app = limited(make_app)
+    spaced = "Uno" + " " * LIMIT + "dos"  # stored as "Uno dos"
+    body = {"title": "Plan", "kind": "plan_of_action", "paragraphs": [{"text": "Uno"}, {"text": spaced}]}
+    made = app.client.post("/api/negotiations/1/documents", json=body, headers=app.bearer(SECRETARIAT))
+    assert made.status_code == 201, made.text
