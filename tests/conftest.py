@@ -88,7 +88,10 @@ def _fresh_postgres(url: str) -> Iterator[Engine]:
         connection.execute(text("CREATE SCHEMA public"))
     upgrade(engine)
     yield engine
+    out = engine.pool.checkedout()  # type: ignore[attr-defined]
     engine.dispose()
+    # A connection still out would be closed by the garbage collector, warning in some later test.
+    assert out == 0, f"{out} connections of the test database are still out after the test"
 
 
 @pytest.fixture
