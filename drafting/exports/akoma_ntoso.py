@@ -15,7 +15,7 @@ import re
 
 from lxml import etree
 
-from drafting.exports.edition import STATUS_WORDS, Edition, opening_words
+from drafting.exports.edition import Edition, opening_words
 from drafting.kinds import ParagraphKind
 from drafting.layout import Paragraph
 
@@ -80,10 +80,10 @@ def _preface(root: etree._Element, edition: Edition) -> None:
     _element(title, "docTitle", edition.rendered.title)
     _element(preface, "p", edition.negotiation, class_="negotiation")
     revision = _element(preface, "p", class_="revision")
-    _element(revision, "docNumber", edition.revision).tail = " — "
+    _element(revision, "docNumber", edition.revision_label).tail = " — "
     _element(revision, "docDate", edition.date.isoformat(), date=edition.date.isoformat())
     status = _element(preface, "p", class_="status")
-    _element(status, "docStatus", "Adopted text" if edition.adopted else "Draft")
+    _element(status, "docStatus", edition.state)
     for line in edition.hash_lines():
         _element(preface, "p", line, class_="hash")
 
@@ -130,7 +130,7 @@ def _classes(paragraph: Paragraph, edition: Edition) -> dict[str, str]:
         return {"class": paragraph.kind.value}
     return {
         "class": f"{paragraph.kind.value} {paragraph.status.value}",
-        "title": STATUS_WORDS[paragraph.status],
+        "title": edition.words.statuses[paragraph.status],
     }
 
 

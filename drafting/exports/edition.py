@@ -18,12 +18,60 @@ from drafting.rendered import RenderedText
 from drafting.revision_models import Revision
 from drafting.revisions import rendered_of
 
-STATUS_WORDS = {
-    ParagraphStatus.OPEN: "open",
-    ParagraphStatus.BRACKETED: "bracketed",
-    ParagraphStatus.AGREED_AD_REF: "agreed ad ref",
-    ParagraphStatus.AGREED: "agreed",
+
+@dataclass(frozen=True)
+class Words:
+    """What an export prints around the text, in the language of the text it prints."""
+
+    statuses: dict[ParagraphStatus, str]
+    draft: str
+    draft_statuses_shown: str
+    adopted: str
+    revision_hash: str
+    adopted_hash: str
+    names: dict[str, str]  # the names the server gives editions, as printed ("Rev.N" reads the same)
+
+
+WORDS = {
+    "en": Words(
+        statuses={
+            ParagraphStatus.OPEN: "open",
+            ParagraphStatus.BRACKETED: "bracketed",
+            ParagraphStatus.AGREED_AD_REF: "agreed ad ref",
+            ParagraphStatus.AGREED: "agreed",
+        },
+        draft="Draft",
+        draft_statuses_shown="Draft: paragraph statuses are shown after each paragraph",
+        adopted="Adopted text",
+        revision_hash="Revision SHA-256",
+        adopted_hash="Adopted text SHA-256",
+        names={},
+    ),
+    "es": Words(
+        statuses={
+            ParagraphStatus.OPEN: "abierto",
+            ParagraphStatus.BRACKETED: "entre corchetes",
+            ParagraphStatus.AGREED_AD_REF: "acordado ad ref",
+            ParagraphStatus.AGREED: "acordado",
+        },
+        draft="Proyecto",
+        draft_statuses_shown="Proyecto: el estado de cada párrafo figura a continuación de él",
+        adopted="Texto adoptado",
+        revision_hash="SHA-256 de la revisión",
+        adopted_hash="SHA-256 del texto adoptado",
+        names={
+            "Zero draft": "Borrador cero",
+            "Final text": "Texto final",
+            "live text": "texto actual",
+            "compilation text": "texto de compilación",
+        },
+    ),
 }
+
+
+def words_for(language: str | None) -> Words:
+    """An export's own words in `language` (English for a language without them)."""
+    return WORDS.get(language or "en", WORDS["en"])
 
 
 @dataclass(frozen=True)
@@ -43,13 +91,26 @@ class Edition:
     def shows_statuses(self) -> bool:
         return not self.adopted
 
+    @property
+    def words(self) -> Words:
+        """The export's own words in the language of its text (English for a language without them)."""
+        return words_for(self.rendered.language)
+
+    @property
+    def revision_label(self) -> str:
+        return self.words.names.get(self.revision, self.revision)
+
+    @property
+    def state(self) -> str:
+        return self.words.adopted if self.adopted else self.words.draft
+
     def hash_lines(self) -> list[str]:
         """What an export of an adopted text prints so that a reader can verify it."""
         lines = []
         if self.revision_sha256:
-            lines.append(f"Revision SHA-256: {self.revision_sha256}")
+            lines.append(f"{self.words.revision_hash}: {self.revision_sha256}")
         if self.adopted_sha256:
-            lines.append(f"Adopted text SHA-256: {self.adopted_sha256}")
+            lines.append(f"{self.words.adopted_hash}: {self.adopted_sha256}")
         return lines
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping
 
-from drafting.exports.edition import STATUS_WORDS, Edition, opening_words
-from drafting.kinds import ParagraphKind
+from drafting.exports.edition import Edition, opening_words
+from drafting.kinds import ParagraphKind, ParagraphStatus
 from drafting.layout import Paragraph
 
 PRINT_CSS = """\
@@ -24,18 +25,22 @@ h2.heading { font-size: 1.1em; margin-top: 1.5em; }
 e = html.escape
 
 
-def _html_paragraph(paragraph: Paragraph, *, status: bool) -> str:
+def _html_paragraph(paragraph: Paragraph, *, statuses: Mapping[ParagraphStatus, str] | None) -> str:
     if paragraph.kind is ParagraphKind.HEADING:
         return f'<h2 class="heading" data-id="{e(paragraph.id, quote=True)}">{e(paragraph.text)}</h2>'
     start, end = opening_words(paragraph)
     text = paragraph.text
     body = e(text[:start]) + (f"<i>{e(text[start:end])}</i>" if end > start else "") + e(text[end:])
     label = f'<span class="label">{e(paragraph.label)}</span> ' if paragraph.label else ""
-    shown = f' <span class="status">({e(STATUS_WORDS[paragraph.status])})</span>' if status else ""
+    shown = f' <span class="status">({e(statuses[paragraph.status])})</span>' if statuses is not None else ""
     return (
         f'<p class="paragraph {paragraph.kind.value} {paragraph.status.value}" '
         f'data-id="{e(paragraph.id, quote=True)}">{label}{body}{shown}</p>'
     )
+
+
+def _statuses(edition: Edition) -> Mapping[ParagraphStatus, str] | None:
+    return edition.words.statuses if edition.shows_statuses else None
 
 
 def print_html(edition: Edition, *, stylesheet: str | None = None) -> str:
@@ -49,17 +54,17 @@ def print_html(edition: Edition, *, stylesheet: str | None = None) -> str:
     )
     lines = [
         e(edition.negotiation),
-        f"{e(edition.revision)} — {e(edition.date.isoformat())}",
-        "Adopted text" if edition.adopted else "Draft",
+        f"{e(edition.revision_label)} — {e(edition.date.isoformat())}",
+        e(edition.state),
     ]
     hashes = "".join(f'<p class="hash">{e(line)}</p>' for line in edition.hash_lines())
     parts = [
         "<!doctype html>",
         f'<html lang="{e(rendered.language or "en", quote=True)}"><head><meta charset="utf-8">',
-        f"<title>{e(rendered.title)} — {e(edition.revision)}</title>{style}</head><body>",
+        f"<title>{e(rendered.title)} — {e(edition.revision_label)}</title>{style}</head><body>",
         f'<header class="title-block"><h1>{e(rendered.title)}</h1>',
         "".join(f"<p>{line}</p>" for line in lines) + hashes + "</header><main>",
-        *(_html_paragraph(p, status=edition.shows_statuses) for p in rendered.paragraphs),
+        *(_html_paragraph(p, statuses=_statuses(edition)) for p in rendered.paragraphs),
         "</main></body></html>",
     ]
     return "\n".join(parts)
@@ -79,8 +84,8 @@ def markdown(edition: Edition) -> str:
         f"# {_md(rendered.title)}",
         "",
         _md(edition.negotiation) + "  ",
-        f"{_md(edition.revision)} — {edition.date.isoformat()}  ",
-        "Adopted text" if edition.adopted else "Draft",
+        f"{_md(edition.revision_label)} — {edition.date.isoformat()}  ",
+        _md(edition.state),
     ]
     for hash_line in edition.hash_lines():
         label, _, value = hash_line.partition(": ")
@@ -95,6 +100,6 @@ def markdown(edition: Edition) -> str:
         text = paragraph.text
         body = _md(text[:start]) + (f"*{_md(text[start:end])}*" if end > start else "") + _md(text[end:])
         label = f"**{_md(paragraph.label)}** " if paragraph.label else ""
-        status = f" _({STATUS_WORDS[paragraph.status]})_" if edition.shows_statuses else ""
+        status = f" _({edition.words.statuses[paragraph.status]})_" if edition.shows_statuses else ""
         lines.append(f"{label}{body}{status}")
     return "\n".join(lines) + "\n"

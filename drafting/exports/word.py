@@ -10,7 +10,7 @@ secretariat can restyle the document in Word without touching the text.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from docx import Document
 from docx.document import Document as DocxDocument
@@ -20,8 +20,8 @@ from docx.table import _Cell
 from docx.text.paragraph import Paragraph as DocxParagraph
 
 from drafting.compilation import TALLIED, CompiledParagraph
-from drafting.exports.edition import STATUS_WORDS, Edition, opening_words
-from drafting.kinds import ParagraphKind
+from drafting.exports.edition import Edition, opening_words, words_for
+from drafting.kinds import ParagraphKind, ParagraphStatus
 from drafting.layout import Paragraph
 
 LABEL, OPENING, STATUS = "Paragraph Label", "Opening Words", "Paragraph Status"
@@ -59,19 +59,22 @@ def _styled() -> DocxDocument:
 
 def _title_block(document: DocxDocument, edition: Edition) -> None:
     document.core_properties.title = edition.rendered.title
-    document.core_properties.subject = f"{edition.negotiation} — {edition.revision}"
+    document.core_properties.subject = f"{edition.negotiation} — {edition.revision_label}"
     document.add_paragraph(edition.rendered.title, style="Title")
     lines = [
         edition.negotiation,
-        f"{edition.revision} — {edition.date.isoformat()}",
-        "Adopted text" if edition.adopted else "Draft: paragraph statuses are shown after each paragraph",
+        f"{edition.revision_label} — {edition.date.isoformat()}",
+        edition.words.adopted if edition.adopted else edition.words.draft_statuses_shown,
         *edition.hash_lines(),
     ]
     for line in lines:
         document.add_paragraph(line, style=TITLE_BLOCK)
 
 
-def _paragraph(document: DocxDocument | _Cell, paragraph: Paragraph, *, status: bool) -> DocxParagraph:
+def _paragraph(
+    document: DocxDocument | _Cell, paragraph: Paragraph, *, statuses: Mapping[ParagraphStatus, str] | None
+) -> DocxParagraph:
+    """One paragraph, with its status in `statuses`' words (None: without)."""
     out = document.add_paragraph(style=PARAGRAPH_STYLES[paragraph.kind])
     if paragraph.kind is ParagraphKind.HEADING:
         out.add_run(paragraph.text)
@@ -87,8 +90,8 @@ def _paragraph(document: DocxDocument | _Cell, paragraph: Paragraph, *, status: 
         out.add_run(text[start:end], style=OPENING).italic = True
     if text[end:]:
         out.add_run(text[end:])
-    if status:
-        out.add_run(f"  ({STATUS_WORDS[paragraph.status]})", style=STATUS)
+    if statuses is not None:
+        out.add_run(f"  ({statuses[paragraph.status]})", style=STATUS)
     return out
 
 
@@ -103,7 +106,7 @@ def edition_docx(edition: Edition) -> bytes:
     document = _styled()
     _title_block(document, edition)
     for paragraph in edition.rendered.paragraphs:
-        _paragraph(document, paragraph, status=edition.shows_statuses)
+        _paragraph(document, paragraph, statuses=edition.words.statuses if edition.shows_statuses else None)
     return _saved(document)
 
 
@@ -112,6 +115,7 @@ def bilingual_docx(edition: Edition, language: str) -> bytes:
     on the right, each with its label and (in a draft) its status."""
     rendered = edition.rendered
     version = rendered.in_language(language)
+    beside = words_for(language)
     document = _styled()
     _title_block(document, edition)
     table = document.add_table(rows=1, cols=2)
@@ -120,8 +124,8 @@ def bilingual_docx(edition: Edition, language: str) -> bytes:
         cell.paragraphs[0].add_run(name.upper(), style=LABEL).bold = True
     for source, translated in zip(rendered.paragraphs, version.paragraphs, strict=True):
         cells = table.add_row().cells
-        for cell, paragraph in ((cells[0], source), (cells[1], translated)):
-            _paragraph(cell, paragraph, status=edition.shows_statuses)
+        for cell, paragraph, words in ((cells[0], source, edition.words), (cells[1], translated, beside)):
+            _paragraph(cell, paragraph, statuses=words.statuses if edition.shows_statuses else None)
             first = cell.paragraphs[0]
             first._element.getparent().remove(first._element)  # a new cell's empty paragraph
     return _saved(document)
@@ -133,7 +137,7 @@ def compilation_docx(edition: Edition, compiled: Sequence[CompiledParagraph]) ->
     document = _styled()
     _title_block(document, edition)
     for item in compiled:
-        _paragraph(document, item.paragraph, status=True)
+        _paragraph(document, item.paragraph, statuses=edition.words.statuses)
         for group in item.amendments:
             line = document.add_paragraph(style=AMENDMENT)
             line.add_run(", ".join(group.delegations) + ": ", style=BY).bold = True

@@ -74,7 +74,7 @@ def test_the_bilingual_docx_sets_each_paragraph_beside_its_translation() -> None
     rows = [[cell.text for cell in row.cells] for row in table.rows]
     assert rows[0] == ["EN", "ES"]
     assert rows[1] == ["PP1\tConsidering the relevance of making adjustments;  (open)",
-                       "PP1\tConsiderando la pertinencia de realizar ajustes;  (open)"]  # fmt: skip
+                       "PP1\tConsiderando la pertinencia de realizar ajustes;  (abierto)"]  # fmt: skip
     assert rows[2][1].startswith("OP1\tAcuerdan poner en práctica")
     assert len(rows) == 1 + len(PARAGRAPHS)
     first = table.rows[1].cells[1].paragraphs[0]

@@ -206,6 +206,8 @@ def test_the_live_text_exports_as_it_is_now_without_a_revision(app: App) -> None
     assert "Migración ordenada 🌎 " in text and "live text" in text
     spanish = app.client.get(f"{DOC}/export.md?language=es", headers=app.bearer(HEAD_GTM))
     assert spanish.status_code == 200 and "Conferencia Regional sobre Migración" in spanish.text
+    assert "texto actual" in spanish.text and "Proyecto" in spanish.text and "(abierto)" in spanish.text
+    assert "live text" not in spanish.text and "(open)" not in spanish.text
     columns = app.client.get(f"{DOC}/export.docx?beside=es", headers=app.bearer(HEAD_GTM))
     assert len(docx.Document(io.BytesIO(columns.content)).tables[0].columns) == 2
     assert app.client.get(f"{DOC}/revisions", headers=app.bearer(OBSERVER)).json() == []  # no revision made
