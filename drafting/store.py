@@ -2,13 +2,13 @@
 
 Every accepted Yjs update is appended with the next sequence number of its document and never changed.
 Each row names its sender and carries the next link of the document's hash chain over its log
-(`log_digest`), so a changed byte is found by `Store.verify_log`. A checkpoint folds the log up to a
-sequence number into one state, so opening a document reads the latest checkpoint and the tail after it;
-besides the newest few, one checkpoint every `HISTORY_EVERY` updates stays, so that any past state is a
-nearby checkpoint plus a short replay (drafting.history, docs/decisions/0020). The log itself stays:
-when a checkpoint is written, whole stretches of old rows (before the older of the newest checkpoints)
-are folded into compressed segments of `SEGMENT` rows, whose links are recomputed rather than stored
-(drafting.segments, docs/decisions/0025). Every reader here sees folded and unfolded rows as one log.
+(drafting.log_rows.log_digest), so a changed byte is found by `Store.verify_log`. A checkpoint folds the
+log up to a sequence number into one state, so opening a document reads the latest checkpoint and the tail
+after it; besides the newest few, one checkpoint every `HISTORY_EVERY` updates stays, so that any past
+state is a nearby checkpoint plus a short replay (drafting.history, docs/decisions/0020). The log itself
+stays: when a checkpoint is written, whole stretches of old rows (at or before the older of the two newest
+checkpoints) are folded into compressed segments of `SEGMENT` rows, whose links are recomputed rather than
+stored (drafting.segments, docs/decisions/0025). Every reader here sees folded and unfolded rows as one log.
 """
 
 from __future__ import annotations
