@@ -14,7 +14,7 @@ from typing import Any
 from drafting.authorship import Attribution
 from drafting.chain import moment
 from drafting.kinds import UpdateOrigin
-from drafting.store import LoggedUpdate
+from drafting.log_rows import LoggedUpdate
 
 
 @dataclass(frozen=True)

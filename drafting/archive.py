@@ -34,10 +34,10 @@ from drafting.exports.akoma_ntoso import edition_akn
 from drafting.exports.edition import revision_edition
 from drafting.exports.printed import markdown
 from drafting.exports.word import bilingual_docx, edition_docx
+from drafting.log_rows import LoggedUpdate, sender_of, verify_log_rows
 from drafting.models import AuditEntry
 from drafting.revision_models import Revision
 from drafting.revisions import verify_revision_rows
-from drafting.store import LoggedUpdate, sender_of, verify_log_rows
 
 FORMAT = "consenso-archive"
 VERSION = 1

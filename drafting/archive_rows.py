@@ -2,7 +2,8 @@
 
 Tables are read by reflection of the database's own schema, so a bundle holds every column a table has
 (whatever module maps it), and rows keep their ids: hashes cover ids, and an import restores them
-(docs/decisions/0023). Bytes travel as base64, moments as UTC ISO 8601 with microseconds.
+(docs/decisions/0023). The update log travels row by row, its folded segments unfolded (decision 0025).
+Bytes travel as base64, moments as UTC ISO 8601 with microseconds.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Column, ColumnElement, Connection, MetaData, Table, select
+
+from drafting.log_rows import row_values
+from drafting.store import unfolded as unfolded_rows
 
 Row = dict[str, Any]
 
@@ -102,6 +106,7 @@ def negotiation_rows(
     documents = [row["id"] for row in rows["documents"]]
     for name in ("comment_settings", "comments", "positions", "document_updates", "revisions"):
         rows[name] = _in(connection, t[name], "document_id", documents)
+    rows["document_updates"] = _whole_logs(connection, documents, rows["document_updates"])
     for name in ("paragraph_status_changes", "silence_procedures", "adoptions"):
         rows[name] = _in(connection, t[name], "document_id", documents)
     rows["comment_edits"] = _in(
@@ -120,6 +125,15 @@ def negotiation_rows(
     rows["users"] = _in(connection, t["users"], "id", users)
     rows["delegations"] = _in(connection, t["delegations"], "id", referenced(tables, rows, "delegations"))
     return {name: rows[name] for name in TABLES}
+
+
+def _whole_logs(connection: Connection, documents: Sequence[int], unfolded: list[Row]) -> list[Row]:
+    """Every row of the documents' logs, the folded ones as they were stored before folding (a bundle's
+    format and hashes do not depend on what the installation folded)."""
+    folded = [row_values(row, row.digest or "") for d in documents for row in unfolded_rows(connection, d)]
+    seen = {(row["document_id"], row["seq"]) for row in folded}
+    rows = folded + [row for row in unfolded if (row["document_id"], row["seq"]) not in seen]
+    return sorted(rows, key=lambda row: (row["document_id"], row["seq"]))
 
 
 def referenced(tables: Mapping[str, Table], rows: Mapping[str, Sequence[Row]], target: str) -> set[int]:

@@ -22,8 +22,8 @@ from diff_match_patch import diff_match_patch
 from pycrdt import Doc, Map, MapEvent, Text, TextEvent
 
 from drafting.layout import bind, read_paragraphs
+from drafting.log_rows import LoggedUpdate
 from drafting.senders import UNRECORDED, Sender
-from drafting.store import LoggedUpdate
 from drafting.textpos import codepoint_to_utf16
 from drafting.updates import apply_checked
 

@@ -98,7 +98,7 @@ def authorship_at(store: Store, document_id: int, seq: int) -> list[AuthoredSpan
         raise NotFound("update of the log", f"{seq} of document {document_id} (it has 1 to {last})")
     attribution, start = _seeded(store, document_id, seq)
     try:
-        attribution.replay(store.log(document_id, after=start, upto=seq))
+        attribution.replay(store.log(document_id, after=start, upto=seq, links=False))
         return attribution.spans()
     finally:
         attribution.close()
@@ -119,7 +119,7 @@ def index(store: Store, document_id: int) -> list[int]:
     attribution, start = _seeded(store, document_id, missing[0])
     filled = []
     try:
-        for row in store.log(document_id, after=start, upto=missing[-1]):
+        for row in store.log(document_id, after=start, upto=missing[-1], links=False):
             attribution.apply(row.data, row.sender)
             if row.seq in missing:
                 _save(store, document_id, row.seq, pack_runs(attribution.runs))

@@ -13,9 +13,9 @@ from drafting.errors import AlreadyExists, InvalidInput, NotFound
 from drafting.kinds import DelegationKind, DocumentKind, DocumentStatus, ParagraphKind, Role, UpdateOrigin
 from drafting.languages import Languages, write_draft
 from drafting.layout import new_draft, write_document
+from drafting.log_rows import LoggedUpdate, log_digest, log_genesis, row_values
 from drafting.models import Delegation, Document, DocumentUpdate, Negotiation, User
 from drafting.senders import Sender
-from drafting.store import LoggedUpdate, log_digest, log_genesis, row_values
 
 
 def add_delegation(session: Session, code: str, name: str, kind: DelegationKind) -> Delegation:

@@ -9,16 +9,14 @@ lacks.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from pycrdt import Doc
-from sqlalchemy import func, select
 
 from drafting import store as stored
 from drafting.chain import moment
 from drafting.errors import NotFound, StorageUnavailable
-from drafting.models import DocumentUpdate
 from drafting.rendered import RenderedText, render
 from drafting.senders import Sender
 from drafting.store import Checkpoint, Store
@@ -65,28 +63,13 @@ class Moment:
 
 def timeline(store: Store, document_id: int, *, after: int = 0, limit: int = 1000) -> list[Moment]:
     """The log's updates after `after`, oldest first, without their bytes (at most `TIMELINE_LIMIT`)."""
-    table = DocumentUpdate.__table__.c
-    columns = [table.seq, table.created_at, table.origin, table.user_id, table.delegation_id]
-    query = (
-        select(*columns, table.position_version_id)
-        .where(table.document_id == document_id, table.seq > after)
-        .order_by(table.seq)
-        .limit(max(1, min(limit, TIMELINE_LIMIT)))
-    )
-    with store.engine.connect() as connection:
-        return [Moment(row.seq, row.created_at, stored.sender_of(row)) for row in connection.execute(query)]
+    found = store.senders(document_id, after=after, limit=max(1, min(limit, TIMELINE_LIMIT)))
+    return [Moment(seq, at, sender) for seq, at, sender in found]
 
 
 def seq_at(store: Store, document_id: int, at: datetime) -> int:
     """The last update committed at or before `at` (0: the document did not exist yet)."""
-    at = at.astimezone(UTC) if at.tzinfo else at.replace(tzinfo=UTC)  # SQLite compares the text
-    with store.engine.connect() as connection:
-        value = connection.scalar(
-            select(func.max(DocumentUpdate.seq)).where(
-                DocumentUpdate.document_id == document_id, DocumentUpdate.created_at <= at
-            )
-        )
-    return int(value or 0)
+    return store.seq_at(document_id, at)
 
 
 def fill_checkpoints(store: Store, document_id: int) -> list[int]:

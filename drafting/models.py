@@ -91,7 +91,8 @@ class DocumentUpdate(Base):
     """One committed Yjs update. The log is append-only: it is the historical memory of the text.
 
     Since migration 0005 each row names its sender (drafting.senders) and carries `digest`, the link of
-    the document's hash chain over its log (drafting.store.log_digest).
+    the document's hash chain over its log (drafting.store.log_digest). Since 0007 the old rows are
+    folded into `DocumentLogSegment`s; the store reads both as one log.
     """
 
     __tablename__ = "document_updates"
@@ -106,6 +107,21 @@ class DocumentUpdate(Base):
     # tables are not known.
     position_version_id: Mapped[int | None] = mapped_column(Integer)
     digest: Mapped[str | None] = mapped_column(String(64))
+
+
+class DocumentLogSegment(Base):
+    """Updates `first_seq`..`last_seq` of the log folded into one row (drafting.segments, decision 0025):
+    `rows` holds their moments, senders and bytes; `digest` is the chain link of `last_seq`, from which
+    the links of the rows inside are recomputed. `first_at`/`last_at`: the earliest and latest moment."""
+
+    __tablename__ = "document_log_segments"
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True)
+    first_seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    last_seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    first_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    rows: Mapped[bytes] = mapped_column(LargeBinary)
+    digest: Mapped[str] = mapped_column(String(64))
 
 
 class DocumentCheckpoint(Base):

@@ -24,9 +24,9 @@ from drafting.chain import Break, genesis, link, missing, moment, sha256_hex
 from drafting.errors import Conflict, InvalidInput, MalformedUpdate, NotFound
 from drafting.labels import number
 from drafting.layout import DOCUMENT_KEY, Paragraph, bind
-from drafting.models import DocumentUpdate
 from drafting.rendered import RenderedText, from_json, render, to_canonical
 from drafting.revision_models import Revision
+from drafting.store import digest_at
 from drafting.updates import apply_checked
 
 NAME_LIMIT = 80
@@ -104,11 +104,7 @@ def make_revision(
     Call it once the update `seq` is committed (the room's `committed()`), in the session that records
     the act; the number is the previous revision's plus one (0 for the first, the zero draft).
     """
-    log_digest = session.scalar(
-        select(DocumentUpdate.digest).where(
-            DocumentUpdate.document_id == document_id, DocumentUpdate.seq == seq
-        )
-    )
+    log_digest = digest_at(session.connection(), document_id, seq)
     if log_digest is None:
         raise NotFound("chained update of the log", f"document {document_id}, update {seq}")
     previous = latest_revision(session, document_id)
@@ -203,14 +199,10 @@ def revision_json(revision: Revision) -> dict[str, Any]:
 def verify_revisions(session: Session, document_id: int) -> list[Break]:
     """Recompute every revision of the document: its hash, its link to the one before, the log's link it
     names, and that its rendered text is what its CRDT state holds. [] when all hold."""
-    archived = select(Revision.seq).where(Revision.document_id == document_id)
-    rows = session.execute(
-        select(DocumentUpdate.seq, DocumentUpdate.digest).where(
-            DocumentUpdate.document_id == document_id, DocumentUpdate.seq.in_(archived)
-        )
-    )
-    digests = {row.seq: row.digest for row in rows}
-    return verify_revision_rows(document_id, revisions_of(session, document_id), digests)
+    archived = revisions_of(session, document_id)
+    connection = session.connection()
+    digests = {seq: digest_at(connection, document_id, seq) for seq in {r.seq for r in archived}}
+    return verify_revision_rows(document_id, archived, digests)
 
 
 def verify_revision_rows(

@@ -2,10 +2,13 @@
 
 Every accepted Yjs update is appended with the next sequence number of its document and never changed.
 Each row names its sender and carries the next link of the document's hash chain over its log
-(`log_digest`), so a changed byte is found by `Store.verify_log`. A checkpoint folds the log up to a
-sequence number into one state, so opening a document reads the latest checkpoint and the tail after it;
-besides the newest few, one checkpoint every `HISTORY_EVERY` updates stays, so that any past state is a
-nearby checkpoint plus a short replay (drafting.history, docs/decisions/0020). The log itself stays.
+(drafting.log_rows.log_digest), so a changed byte is found by `Store.verify_log`. A checkpoint folds the
+log up to a sequence number into one state, so opening a document reads the latest checkpoint and the tail
+after it; besides the newest few, one checkpoint every `HISTORY_EVERY` updates stays, so that any past
+state is a nearby checkpoint plus a short replay (drafting.history, docs/decisions/0020). The log itself
+stays: when a checkpoint is written, whole stretches of old rows (at or before the older of the two newest
+checkpoints) are folded into compressed segments of `SEGMENT` rows, whose links are recomputed rather than
+stored (drafting.segments, docs/decisions/0025). Every reader here sees folded and unfolded rows as one log.
 """
 
 from __future__ import annotations
@@ -13,20 +16,31 @@ from __future__ import annotations
 import threading
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from pycrdt import Doc
 from sqlalchemy import Connection, Engine, delete, func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from drafting import leases
-from drafting.chain import Break, genesis, link, missing, moment, sha256_hex
+from drafting import leases, segments
+from drafting.chain import Break
 from drafting.clock import utcnow
 from drafting.errors import StorageUnavailable
-from drafting.kinds import UpdateOrigin
-from drafting.models import DocumentCheckpoint, DocumentUpdate
+from drafting.log_rows import (
+    LoggedUpdate,
+    folded_rows,
+    log_digest,
+    log_genesis,
+    logged,
+    row_values,
+    sender_of,
+    unpack_segment,
+    verify_log_rows,
+)
+from drafting.models import DocumentCheckpoint, DocumentLogSegment, DocumentUpdate
+from drafting.segments import SEGMENT, FoldedRows
 from drafting.senders import UNRECORDED, Sender
 from drafting.updates import apply_checked
 
@@ -41,18 +55,6 @@ class PendingUpdate:
     seq: int
     data: bytes
     sender: Sender = UNRECORDED
-
-
-@dataclass(frozen=True)
-class LoggedUpdate:
-    """One row of a document's update log as it is stored."""
-
-    document_id: int
-    seq: int
-    data: bytes
-    created_at: datetime
-    sender: Sender
-    digest: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -79,44 +81,6 @@ class StoredDocument:
         for update in self.tail:
             apply_checked(doc, update)
         return doc
-
-
-def log_genesis(document_id: int) -> str:
-    return genesis(f"document/{document_id}/log")
-
-
-def log_digest(previous: str, row: LoggedUpdate) -> str:
-    """The chain link of one log row: its document, number, moment, sender and bytes, after `previous`."""
-    return link(
-        previous,
-        {
-            "document_id": row.document_id,
-            "seq": row.seq,
-            "at": moment(row.created_at),
-            "data": sha256_hex(row.data),
-            **row.sender.as_json(),
-        },
-    )
-
-
-def sender_of(row: Any) -> Sender:
-    origin = UpdateOrigin(row.origin) if row.origin else None
-    return Sender(origin, row.user_id, row.delegation_id, row.position_version_id)
-
-
-def row_values(row: LoggedUpdate, digest: str) -> dict[str, Any]:
-    sender = row.sender
-    return {
-        "document_id": row.document_id,
-        "seq": row.seq,
-        "data": row.data,
-        "created_at": row.created_at,
-        "origin": sender.origin.value if sender.origin else None,
-        "user_id": sender.user_id,
-        "delegation_id": sender.delegation_id,
-        "position_version_id": sender.position_version_id,
-        "digest": digest,
-    }
 
 
 def pack_state(state: bytes) -> tuple[bytes, str]:
@@ -198,14 +162,12 @@ class Store:
     def _digest_at(connection: Connection, document_id: int, seq: int) -> str:
         """The link of row `seq` (the genesis before row 1, or where the row is missing: a gap, which
         loading and the log check report)."""
-        if seq < 1:
-            return log_genesis(document_id)
-        digest = connection.scalar(
-            select(DocumentUpdate.digest).where(
-                DocumentUpdate.document_id == document_id, DocumentUpdate.seq == seq
-            )
-        )
-        return digest or log_genesis(document_id)
+        return digest_at(connection, document_id, seq) or log_genesis(document_id)
+
+    def digest_at(self, document_id: int, seq: int) -> str | None:
+        """The chain link of update `seq`, folded or not (None: the log has no such update)."""
+        with self.engine.connect() as connection:
+            return digest_at(connection, document_id, seq)
 
     def load(self, document_id: int) -> StoredDocument:
         with self.engine.connect() as connection:
@@ -217,21 +179,23 @@ class Store:
             ).first()
             checkpoint_seq = latest.seq if latest else 0
             state = unpack_state(latest.state, latest.compression) if latest else None
-            tail = connection.execute(
-                select(DocumentUpdate.seq, DocumentUpdate.data)
-                .where(DocumentUpdate.document_id == document_id, DocumentUpdate.seq > checkpoint_seq)
-                .order_by(DocumentUpdate.seq)
-            ).all()
+            tail = _between(connection, document_id, checkpoint_seq, None)
         expected = list(range(checkpoint_seq + 1, checkpoint_seq + 1 + len(tail)))
-        if [row.seq for row in tail] != expected:
+        if [seq for seq, _ in tail] != expected:
             raise StorageUnavailable(f"document {document_id}: gap in the update log after {checkpoint_seq}")
-        return StoredDocument(state, checkpoint_seq, [bytes(row.data) for row in tail])
+        return StoredDocument(state, checkpoint_seq, [data for _, data in tail])
 
     def last_seq(self, document_id: int) -> int:
         with self.engine.connect() as connection:
             value = connection.scalar(
                 select(func.max(DocumentUpdate.seq)).where(DocumentUpdate.document_id == document_id)
             )
+            if value is None:
+                value = connection.scalar(
+                    select(func.max(DocumentLogSegment.last_seq)).where(
+                        DocumentLogSegment.document_id == document_id
+                    )
+                )
         return int(value or 0)
 
     def checkpoint(self, checkpoint: Checkpoint) -> None:
@@ -239,8 +203,9 @@ class Store:
 
     @staticmethod
     def _write_checkpoint(connection: Connection, checkpoint: Checkpoint) -> None:
-        """Store the folded state up to `seq`, and let go of the one that just stopped being among the
-        newest unless it is the first of its stretch of `HISTORY_EVERY` updates."""
+        """Store the folded state up to `seq`, let go of the one that just stopped being among the
+        newest unless it is the first of its stretch of `HISTORY_EVERY` updates, and fold the log's
+        rows that now may fold (`segments.stretches`)."""
         document_id = checkpoint.document_id
         packed, compression = pack_state(checkpoint.state)
         connection.execute(
@@ -255,6 +220,8 @@ class Store:
                 .limit(KEEP_CHECKPOINTS + 2)
             )
         )
+        if len(newest) >= KEEP_CHECKPOINTS:
+            fold(connection, document_id, newest[KEEP_CHECKPOINTS - 1])
         if len(newest) < KEEP_CHECKPOINTS + 2:
             return
         leaving, before = newest[KEEP_CHECKPOINTS], newest[KEEP_CHECKPOINTS + 1]
@@ -303,47 +270,246 @@ class Store:
 
     def updates_between(self, document_id: int, after: int, upto: int | None) -> Iterator[tuple[int, bytes]]:
         """(seq, bytes) of the updates after `after` up to `upto`: only what a replay needs."""
-        query = select(DocumentUpdate.seq, DocumentUpdate.data).where(
-            DocumentUpdate.document_id == document_id, DocumentUpdate.seq > after
-        )
-        if upto is not None:
-            query = query.where(DocumentUpdate.seq <= upto)
         with self.engine.connect() as connection:
-            for row in connection.execute(query.order_by(DocumentUpdate.seq)):
-                yield row.seq, bytes(row.data)
+            found = _between(connection, document_id, after, upto)
+        yield from found
 
     def verify_log(self, document_id: int) -> list[Break]:
-        """Recompute the chain of the document's log; every row that no longer fits ([] when intact)."""
-        return verify_log_rows(document_id, self.log(document_id))
-
-    def log(self, document_id: int, *, after: int = 0, upto: int | None = None) -> Iterator[LoggedUpdate]:
-        """The rows of the log after update `after`, up to and including `upto`, with their senders."""
-        table = DocumentUpdate.__table__
-        query = select(table).where(table.c.document_id == document_id, table.c.seq > after)
-        if upto is not None:
-            query = query.where(table.c.seq <= upto)
+        """Recompute the chain of the document's log; every row, or folded segment, that no longer fits
+        ([] when intact)."""
         with self.engine.connect() as connection:
-            for row in connection.execute(query.order_by(table.c.seq)):
-                yield logged(row)
+            rows = [logged(row) for row in connection.execute(_rows_query(document_id, 0, None))]
+            folded = _segments(connection, document_id, 0, None)
+        return verify_log_rows(document_id, rows, folded=folded, naive=self._naive)
+
+    def log(
+        self, document_id: int, *, after: int = 0, upto: int | None = None, links: bool = True
+    ) -> Iterator[LoggedUpdate]:
+        """The rows of the log after update `after`, up to and including `upto`, with their senders and
+        links. A folded row's link is recomputed (~20 µs a row): a replay that needs none passes
+        `links=False` and gets None there."""
+        with self.engine.connect() as connection:
+            found = _logged_between(connection, document_id, after, upto, links=links)
+        yield from found
+
+    def senders(self, document_id: int, *, after: int = 0, limit: int) -> list[tuple[int, datetime, Sender]]:
+        """(seq, moment, sender) of at most `limit` updates after `after`, oldest first, without bytes."""
+        table = DocumentUpdate.__table__.c
+        columns = [table.seq, table.created_at, table.origin, table.user_id, table.delegation_id]
+        query = (
+            select(*columns, table.position_version_id)
+            .where(table.document_id == document_id, table.seq > after)
+            .order_by(table.seq)
+            .limit(limit)
+        )
+        with self.engine.connect() as connection:
+            rows = [(row.seq, row.created_at, sender_of(row)) for row in connection.execute(query)]
+            folded = _segments(connection, document_id, after, after + limit)
+        found = [
+            (row.seq, row.created_at, row.sender)
+            for segment in folded
+            for row in folded_rows(
+                document_id, segment.first_seq, unpack_segment(segment), naive=self._naive, previous=None
+            )
+            if row.seq > after
+        ]
+        last = found[-1][0] if found else after
+        return (found + [row for row in rows if row[0] > last])[:limit]
+
+    def seq_at(self, document_id: int, at: datetime) -> int:
+        """The last update committed at or before `at` (0: none was)."""
+        at = at.astimezone(UTC) if at.tzinfo else at.replace(tzinfo=UTC)  # SQLite compares the text
+        table = DocumentLogSegment
+        with self.engine.connect() as connection:
+            value = connection.scalar(
+                select(func.max(DocumentUpdate.seq)).where(
+                    DocumentUpdate.document_id == document_id, DocumentUpdate.created_at <= at
+                )
+            )
+            if value is not None:  # every unfolded update comes after every folded one
+                return int(value)
+            segment = connection.execute(
+                select(table.first_seq, table.last_seq, table.last_at, table.rows)
+                .where(table.document_id == document_id, table.first_at <= at)
+                .order_by(table.first_seq.desc())
+                .limit(1)
+            ).first()
+        if segment is None:
+            return 0
+        if _aware(segment.last_at) <= at:
+            return int(segment.last_seq)
+        folded = unpack_segment(segment)
+        wanted = segments.microseconds(at)
+        return int(max(segment.first_seq + i for i, value in enumerate(folded.moments) if value <= wanted))
+
+    @property
+    def _naive(self) -> bool:
+        return self.engine.dialect.name == "sqlite"  # it gives moments back without their zone
 
 
-def verify_log_rows(document_id: int, rows: Iterable[LoggedUpdate]) -> list[Break]:
-    """Every row of a document's log (in order) that no longer fits its chain, and every gap."""
-    chain = f"document/{document_id}/log"
-    breaks = []
-    expected, previous_seq = log_genesis(document_id), 0
-    for row in rows:
-        item = f"update {row.seq}"
-        if row.seq != previous_seq + 1:
-            breaks.append(Break(chain, item, missing("update", previous_seq + 1, row.seq - 1) + " before it"))
-        if row.digest is None:
-            breaks.append(Break(chain, item, "it is not chained (no digest)"))
-        elif log_digest(expected, row) != row.digest:
-            before = f", or update {row.seq - 1} was changed and given a new digest" if row.seq > 1 else ""
-            breaks.append(Break(chain, item, f"its bytes or sender no longer match its digest{before}"))
-        expected, previous_seq = row.digest or expected, row.seq
-    return breaks
+# -- folded segments --------------------------------------------------------------------------------
+# Readers read the unfolded rows first and the segments second: a fold that commits in between moves
+# rows from the first to the second, so a row may be read twice (the segment's copy wins), never missed.
 
 
-def logged(row: Any) -> LoggedUpdate:
-    return LoggedUpdate(row.document_id, row.seq, bytes(row.data), row.created_at, sender_of(row), row.digest)
+def fold(connection: Connection, document_id: int, upto: int) -> None:
+    """Fold the stretches of the log that `segments.stretches` names, in the caller's transaction. A
+    stretch with a gap or an unchained row stays as it is, for the log check to name."""
+    table = DocumentLogSegment
+    head = connection.scalar(
+        select(table.last_seq)
+        .where(table.document_id == document_id)
+        .order_by(table.first_seq.desc())
+        .limit(1)
+    )
+    for first, last in segments.stretches(head or 0, upto):
+        rows = connection.execute(_rows_query(document_id, first - 1, last)).all()
+        if [row.seq for row in rows] != list(range(first, last + 1)) or rows[-1].digest is None:
+            return
+        moments = [segments.microseconds(row.created_at) for row in rows]
+        columns = FoldedRows(
+            moments,
+            [row.origin for row in rows],
+            [row.user_id for row in rows],
+            [row.delegation_id for row in rows],
+            [row.position_version_id for row in rows],
+            [bytes(row.data) for row in rows],
+        )
+        connection.execute(
+            insert(table),
+            {
+                "document_id": document_id,
+                "first_seq": first,
+                "last_seq": last,
+                "first_at": segments.moment_of(min(moments), naive=False),
+                "last_at": segments.moment_of(max(moments), naive=False),
+                "rows": segments.pack(columns),
+                "digest": rows[-1].digest,
+            },
+        )
+        connection.execute(
+            delete(DocumentUpdate).where(
+                DocumentUpdate.document_id == document_id, DocumentUpdate.seq.between(first, last)
+            )
+        )
+
+
+def digest_at(connection: Connection, document_id: int, seq: int) -> str | None:
+    """The chain link of update `seq`: its row's, or recomputed inside its folded segment."""
+    if seq < 1:
+        return None
+    digest = connection.scalar(
+        select(DocumentUpdate.digest).where(
+            DocumentUpdate.document_id == document_id, DocumentUpdate.seq == seq
+        )
+    )
+    if digest is not None:
+        return str(digest)
+    found = _segments(connection, document_id, seq - 1, seq)
+    if not found:
+        return None
+    if found[0].last_seq == seq:
+        return str(found[0].digest)
+    rows = _folded(connection, document_id, found)
+    return next((row.digest for row in rows if row.seq == seq), None)
+
+
+def unfolded(connection: Connection, document_id: int) -> list[LoggedUpdate]:
+    """The document's folded rows as the log stored them before folding, links and all (an archive
+    bundle carries the log row by row)."""
+    return _folded(connection, document_id, _segments(connection, document_id, 0, None))
+
+
+def unfold_all(connection: Connection) -> None:
+    """Put every folded row back into document_updates (the downgrade of migration 0007)."""
+    for document_id in connection.scalars(select(DocumentLogSegment.document_id).distinct()).all():
+        values = [row_values(row, row.digest or "") for row in unfolded(connection, document_id)]
+        for start in range(0, len(values), SEGMENT):
+            connection.execute(insert(DocumentUpdate), values[start : start + SEGMENT])
+    connection.execute(delete(DocumentLogSegment))
+
+
+def _rows_query(document_id: int, after: int, upto: int | None) -> Any:
+    table = DocumentUpdate.__table__
+    query = select(table).where(table.c.document_id == document_id, table.c.seq > after)
+    if upto is not None:
+        query = query.where(table.c.seq <= upto)
+    return query.order_by(table.c.seq)
+
+
+def _segments(connection: Connection, document_id: int, after: int, upto: int | None) -> list[Any]:
+    """The segments holding any update after `after` up to `upto`, in order."""
+    table = DocumentLogSegment
+    query = select(table.first_seq, table.last_seq, table.rows, table.digest).where(
+        table.document_id == document_id, table.last_seq > after
+    )
+    if upto is not None:
+        query = query.where(table.first_seq <= upto)
+    return list(connection.execute(query.order_by(table.first_seq)))
+
+
+def _between(
+    connection: Connection, document_id: int, after: int, upto: int | None
+) -> list[tuple[int, bytes]]:
+    query = select(DocumentUpdate.seq, DocumentUpdate.data).where(
+        DocumentUpdate.document_id == document_id, DocumentUpdate.seq > after
+    )
+    if upto is not None:
+        query = query.where(DocumentUpdate.seq <= upto)
+    rows = connection.execute(query.order_by(DocumentUpdate.seq)).all()
+    found: list[tuple[int, bytes]] = []
+    for segment in _segments(connection, document_id, after, upto):
+        first = segment.first_seq
+        data = unpack_segment(segment).data
+        start = max(0, after + 1 - first)
+        stop = len(data) if upto is None else max(start, min(len(data), upto + 1 - first))
+        found += zip(range(first + start, first + stop), data[start:stop], strict=True)
+    last = found[-1][0] if found else after
+    return found + [(row.seq, bytes(row.data)) for row in rows if row.seq > last]
+
+
+def _logged_between(
+    connection: Connection, document_id: int, after: int, upto: int | None, *, links: bool = True
+) -> list[LoggedUpdate]:
+    rows = [logged(row) for row in connection.execute(_rows_query(document_id, after, upto))]
+    found = [
+        row
+        for row in _folded(connection, document_id, _segments(connection, document_id, after, upto), links)
+        if after < row.seq and (upto is None or row.seq <= upto)
+    ]
+    last = found[-1].seq if found else after
+    return found + [row for row in rows if row.seq > last]
+
+
+def _folded(
+    connection: Connection, document_id: int, found: Sequence[Any], links: bool = True
+) -> list[LoggedUpdate]:
+    """The rows of consecutive segments, their links recomputed from the stored link before each (or
+    none, unless `links`)."""
+    if not found:
+        return []
+    naive = connection.dialect.name == "sqlite"
+    previous = _link_before(connection, document_id, found[0].first_seq) if links else None
+    rows: list[LoggedUpdate] = []
+    for segment in found:
+        rows += folded_rows(
+            document_id, segment.first_seq, unpack_segment(segment), naive=naive, previous=previous
+        )
+        previous = segment.digest if links else None
+    return rows
+
+
+def _link_before(connection: Connection, document_id: int, seq: int) -> str:
+    """The stored link before update `seq` of a segment: the genesis, or the previous segment's."""
+    if seq <= 1:
+        return log_genesis(document_id)
+    digest = connection.scalar(
+        select(DocumentLogSegment.digest).where(
+            DocumentLogSegment.document_id == document_id, DocumentLogSegment.last_seq == seq - 1
+        )
+    )
+    return str(digest) if digest is not None else log_genesis(document_id)
+
+
+def _aware(at: datetime) -> datetime:
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at

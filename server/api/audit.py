@@ -143,7 +143,7 @@ def _export(extension: str) -> Endpoint:
 async def edits(call: Call) -> list[dict[str, Any]]:
     store, document_id = call.services.store, call.document_id
     lines = await asyncio.to_thread(
-        lambda: [line.as_json() for line in edits_by_minute(store.log(document_id))]
+        lambda: [line.as_json() for line in edits_by_minute(store.log(document_id, links=False))]
     )
 
     def names(session: Session) -> tuple[dict[int, str], dict[int, str]]:

@@ -17,8 +17,8 @@ from drafting.authorship import Attribution, AuthoredSpan, authorship, by_delega
 from drafting.guard import Guard, Rights
 from drafting.kinds import DocumentKind, DocumentStatus, ParagraphKind, UpdateOrigin
 from drafting.layout import bind, new_draft, read_paragraphs, write_document
+from drafting.log_rows import LoggedUpdate
 from drafting.senders import Sender
-from drafting.store import LoggedUpdate
 from drafting.textpos import utf8_offset, utf16_to_codepoint
 
 MEX, GTM, PPT_USER, ANA, LUIS = 1, 2, 10, 11, 12

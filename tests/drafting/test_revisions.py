@@ -15,6 +15,7 @@ from drafting.catalogue import add_user
 from drafting.errors import Conflict, NotFound
 from drafting.kinds import DocumentStatus, ParagraphKind, ParagraphStatus, Role
 from drafting.layout import Paragraph, bind, read_paragraphs
+from drafting.log_rows import LoggedUpdate, log_digest, log_genesis
 from drafting.models import DocumentUpdate
 from drafting.rendered import render
 from drafting.revision_models import Revision
@@ -28,7 +29,7 @@ from drafting.revisions import (
     revisions_of,
     verify_revisions,
 )
-from drafting.store import LoggedUpdate, PendingUpdate, Store, log_digest, log_genesis
+from drafting.store import PendingUpdate, Store
 from tests.drafting.conftest import Registered
 
 PP, OP, HEADING = ParagraphKind.PREAMBULAR, ParagraphKind.OPERATIVE, ParagraphKind.HEADING

@@ -16,9 +16,9 @@ import sqlalchemy as sa
 from alembic import op
 
 from drafting.audit import chain_genesis, chain_of, entry_hash, negotiation_in
+from drafting.log_rows import LoggedUpdate, log_digest, log_genesis
 from drafting.models import AuditEntry
 from drafting.senders import UNRECORDED
-from drafting.store import LoggedUpdate, log_digest, log_genesis
 
 revision = "0005"
 down_revision = ("0002", "0003", "0004")
