@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from pathlib import Path
@@ -38,8 +39,17 @@ def dispose_when_returned(engine: Engine, *, within: float = 10.0) -> bool:
         log.warning(
             "%d database connections were still out after %.0f s; closing the rest", checked_out(), within
         )
+    # From here on a connection handed back (one still out, or taken by work queued before the end) is
+    # closed as it comes back: no pool is left to close it later.
+    event.listen(engine, "checkin", _close_on_return)
     engine.dispose()
     return returned
+
+
+def _close_on_return(dbapi_connection: Any, _record: Any) -> None:
+    if dbapi_connection is not None:
+        with contextlib.suppress(Exception):  # already broken: nothing is left open
+            dbapi_connection.close()
 
 
 def _sqlite_pragmas(synchronous: str) -> Any:

@@ -40,3 +40,16 @@ def test_a_connection_that_does_not_come_back_does_not_hold_up_the_shutdown(tmp_
     taken = engine.connect()
     assert dispose_when_returned(engine, within=0.05) is False
     taken.close()
+
+
+def test_a_connection_taken_after_the_end_is_closed_when_it_comes_back(tmp_path: Path) -> None:
+    """Work queued before shutdown may still connect after the pool was let go: that connection is closed
+    as it is handed back, not left in a pool nobody holds."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'consenso.db'}")
+    assert dispose_when_returned(engine) is True
+    late = engine.connect()
+    raw = late.connection.dbapi_connection
+    assert raw is not None
+    late.close()
+    with pytest.raises(sqlite3.ProgrammingError):
+        raw.execute("SELECT 1")

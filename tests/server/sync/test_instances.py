@@ -93,7 +93,7 @@ def test_co_editing_through_two_instances_converges_and_is_committed_first(
     demo_database: str, redis_prefix: str
 ) -> None:
     async def scenario() -> None:
-        async with instances(demo_database, redis_prefix, "a", "b") as (a, b):
+        async with instances(demo_database, redis_prefix, "a", "b", lease_seconds=60) as (a, b):
             room_a = await a.rooms.open_cold(1)
             room_b = await b.rooms.open_cold(1)
             assert room_a.replica_of is None and room_b.replica_of is not None  # a took the lease first
@@ -123,7 +123,7 @@ def test_a_lock_set_through_one_instance_holds_for_an_edit_through_another(
     demo_database: str, redis_prefix: str
 ) -> None:
     async def scenario() -> None:
-        async with instances(demo_database, redis_prefix, "a", "b", "c") as (a, b, c):
+        async with instances(demo_database, redis_prefix, "a", "b", "c", lease_seconds=60) as (a, b, c):
             rooms = [await each.rooms.open_cold(1) for each in (a, b, c)]
             room_a, room_b, room_c = rooms
             assert [room.replica_of is None for room in rooms] == [True, False, False]
