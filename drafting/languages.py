@@ -201,17 +201,20 @@ def keep_in_step(doc: Doc[Any], changed: Iterable[str] | None, *, structure: boo
     """After a change to the source: the versions follow its paragraphs (`structure`: some may have been
     added or removed) and the stale marks of the paragraphs whose text `changed` (None: any) follow their
     texts. The caller owns the transaction; returns whether anything was written."""
-    if read_languages(doc) is None:
+    languages = read_languages(doc)  # once: it is read on every keystroke
+    if languages is None:
         return False
     carried = carry_over(doc) if structure or changed is None else False
-    return mark_stale(doc, None if carried else changed) or carried
+    return mark_stale(doc, None if carried else changed, languages) or carried
 
 
-def mark_stale(doc: Doc[Any], paragraph_ids: Iterable[str] | None = None) -> bool:
+def mark_stale(
+    doc: Doc[Any], paragraph_ids: Iterable[str] | None = None, languages: Languages | None = None
+) -> bool:
     """Bring the stale marks of these paragraphs (None: all) in line with their source texts: a version
     is stale unless the source hashes to what it was last confirmed against. The caller owns the
-    transaction; returns whether anything was written."""
-    languages = read_languages(doc)
+    transaction; returns whether anything was written. `languages`: the document's, if already read."""
+    languages = languages or read_languages(doc)
     if languages is None:
         return False
     _, texts, info = bind(doc)
