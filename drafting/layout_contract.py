@@ -41,8 +41,8 @@ DEFAULT_LIMITS = LayoutLimits()
 
 def check_paragraph_length(text: str, limits: LayoutLimits, what: str, then: str) -> None:
     """The length rule for a paragraph's text the server writes (a given or inserted paragraph, an
-    incorporated amendment, a corrected translation); a client's edit meets the same limit in the guard
-    and an import in drafting.importing. `what` names the text, `then` says what to do."""
+    incorporated amendment, a corrected translation, a restored revision); a client's edit meets the same
+    limit in the guard and an import in drafting.importing. `what` names the text, `then` says what to do."""
     if len(text) > limits.max_paragraph_chars:
         raise InvalidInput(
             f"{what} has {len(text)} characters, more than the {limits.max_paragraph_chars} a paragraph "

@@ -8,6 +8,7 @@ Draft editions show each paragraph's status; adopted ones do not (everything is 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -95,6 +96,11 @@ class Edition:
     def words(self) -> Words:
         """The export's own words in the language of its text (English for a language without them)."""
         return words_for(self.rendered.language)
+
+    @property
+    def shown_statuses(self) -> Mapping[ParagraphStatus, str] | None:
+        """The words of the statuses a draft shows after each paragraph; None: an adopted text shows none."""
+        return self.words.statuses if self.shows_statuses else None
 
     @property
     def revision_label(self) -> str:

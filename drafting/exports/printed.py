@@ -39,10 +39,6 @@ def _html_paragraph(paragraph: Paragraph, *, statuses: Mapping[ParagraphStatus, 
     )
 
 
-def _statuses(edition: Edition) -> Mapping[ParagraphStatus, str] | None:
-    return edition.words.statuses if edition.shows_statuses else None
-
-
 def print_html(edition: Edition, *, stylesheet: str | None = None) -> str:
     """A whole HTML page. With `stylesheet` (an href) it links it, as the service must under its CSP;
     without, the styles are embedded, for a file saved and opened on its own."""
@@ -64,7 +60,7 @@ def print_html(edition: Edition, *, stylesheet: str | None = None) -> str:
         f"<title>{e(rendered.title)} — {e(edition.revision_label)}</title>{style}</head><body>",
         f'<header class="title-block"><h1>{e(rendered.title)}</h1>',
         "".join(f"<p>{line}</p>" for line in lines) + hashes + "</header><main>",
-        *(_html_paragraph(p, statuses=_statuses(edition)) for p in rendered.paragraphs),
+        *(_html_paragraph(p, statuses=edition.shown_statuses) for p in rendered.paragraphs),
         "</main></body></html>",
     ]
     return "\n".join(parts)
@@ -79,7 +75,7 @@ def _md(text: str) -> str:
 
 
 def markdown(edition: Edition) -> str:
-    rendered = edition.rendered
+    rendered, statuses = edition.rendered, edition.shown_statuses
     lines = [
         f"# {_md(rendered.title)}",
         "",
@@ -100,6 +96,6 @@ def markdown(edition: Edition) -> str:
         text = paragraph.text
         body = _md(text[:start]) + (f"*{_md(text[start:end])}*" if end > start else "") + _md(text[end:])
         label = f"**{_md(paragraph.label)}** " if paragraph.label else ""
-        status = f" _({edition.words.statuses[paragraph.status]})_" if edition.shows_statuses else ""
+        status = f" _({statuses[paragraph.status]})_" if statuses is not None else ""
         lines.append(f"{label}{body}{status}")
     return "\n".join(lines) + "\n"

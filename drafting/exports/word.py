@@ -106,7 +106,7 @@ def edition_docx(edition: Edition) -> bytes:
     document = _styled()
     _title_block(document, edition)
     for paragraph in edition.rendered.paragraphs:
-        _paragraph(document, paragraph, statuses=edition.words.statuses if edition.shows_statuses else None)
+        _paragraph(document, paragraph, statuses=edition.shown_statuses)
     return _saved(document)
 
 

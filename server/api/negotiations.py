@@ -202,11 +202,10 @@ def _within_limit(call: Call, count: int) -> None:
 async def add_document(call: Call) -> dict[str, Any]:
     body: NewDocument = call.body
     _within_limit(call, len(body.paragraphs))
-    for number, given in enumerate(body.paragraphs, start=1):
-        check_paragraph_length(  # as it is stored: its spacing folded
-            " ".join(given.text.split()), call.services.settings.layout, f"paragraph {number}", "shorten it"
-        )
-    guessed = classify([" ".join(p.text.split()) for p in body.paragraphs], call.services.settings.layout)
+    stored = [" ".join(given.text.split()) for given in body.paragraphs]  # as stored: spacing folded
+    for number, text in enumerate(stored, start=1):
+        check_paragraph_length(text, call.services.settings.layout, f"paragraph {number}", "shorten it")
+    guessed = classify(stored, call.services.settings.layout)
     paragraphs = [
         (given.kind or kind, text) for given, (kind, text) in zip(body.paragraphs, guessed, strict=True)
     ]
