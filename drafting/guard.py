@@ -33,6 +33,7 @@ from drafting.compensate import (
     restore_order,
     restore_text,
 )
+from drafting.languages import marks_follow
 from drafting.languages import translations as translations_of
 from drafting.layout import bind
 from drafting.layout_contract import (
@@ -130,6 +131,13 @@ class Guard:
         """Hold the whole text as if frozen, `reason` naming why ("being adopted"), until hold(None): for a
         consensus act that decides from the text before its own freeze is written."""
         self._shadow.held = reason
+
+    def stale_marks_follow(self, paragraph_ids: frozenset[str]) -> bool | None:
+        """Whether these paragraphs' stale marks already follow their texts, read from the shadow's copy
+        of `info` without touching the document; None when that copy may lag (after anything but typing)."""
+        shadow = self._shadow
+        lengths = shadow.source_lengths(paragraph_ids) if shadow.caches_current else None
+        return None if lengths is None else marks_follow(shadow.meta, lengths, shadow.source_text)
 
     def apply(self, update: bytes, rights: Rights) -> Verdict:
         """Apply `update` from a sender with `rights`; what they may not change ends as if never sent."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -104,7 +104,11 @@ def choose_languages(configured: Sequence[str], source: str | None) -> Languages
 
 def read_languages(doc: Doc[Any]) -> Languages | None:
     """The document's languages, or None for a document with one text only."""
-    meta = _plain(bind(doc)[2].get(DOCUMENT_KEY))
+    return languages_in(_plain(bind(doc)[2].get(DOCUMENT_KEY)))
+
+
+def languages_in(meta: Mapping[str, Any]) -> Languages | None:
+    """The languages `info["document"]` (as plain values) names, or None."""
     source, versions = meta.get("source_language"), meta.get("versions")
     if not is_language(source) or not isinstance(versions, list):
         return None
@@ -225,20 +229,65 @@ def mark_stale(
             continue
         meta = _plain(info.get(paragraph_id))
         marks = dict(meta.get(TRANSLATIONS_KEY) or {})
-        current = source_hash(str(text))
-        wanted = {}
-        for language in languages.versions:
-            mark = dict(marks.get(language) or {})
-            confirmed = mark.get("confirmed_against")
-            wanted[language] = {
-                "confirmed_against": confirmed,
-                "confirmed_source": mark.get("confirmed_source"),
-                "stale": confirmed != current,
-            }
+        wanted = marks_following(marks, languages, str(text))
         if wanted != marks:
             info[paragraph_id] = {**meta, TRANSLATIONS_KEY: wanted}
             changed = True
     return changed
+
+
+def marks_following(marks: Mapping[str, Any], languages: Languages, source: str | None) -> dict[str, Any]:
+    """A paragraph's stale marks as they must be with its source text `source` (None: a text known to
+    differ from every confirmed one): a version is stale unless the source hashes to what it was last
+    confirmed against."""
+    current = None if source is None else source_hash(source)
+    wanted = {}
+    for language in languages.versions:
+        mark = _mapping(marks.get(language))
+        confirmed = mark.get("confirmed_against")
+        wanted[language] = {
+            "confirmed_against": confirmed,
+            "confirmed_source": mark.get("confirmed_source"),
+            "stale": confirmed is None or confirmed != current,
+        }
+    return wanted
+
+
+def marks_follow(
+    info: Mapping[str, Mapping[str, Any]], lengths: Mapping[str, int], source_of: Callable[[str], str]
+) -> bool:
+    """Whether the stale marks `info` records (as plain values: the guard's copy of it) already follow
+    these paragraphs' source texts, so that `mark_stale` would write nothing. `lengths`: paragraph id →
+    its text's length in UTF-8 bytes; the text itself (`source_of`) is read only when that length is
+    one a confirmed text had."""
+    languages = languages_in(info.get(DOCUMENT_KEY) or {})
+    if languages is None:
+        return True
+    for paragraph_id, length in lengths.items():
+        meta = info.get(paragraph_id)
+        if meta is None:
+            continue
+        marks = dict(meta.get(TRANSLATIONS_KEY) or {})
+        unlike = _unlike_every_confirmed(marks, languages, length)
+        if marks_following(marks, languages, None if unlike else source_of(paragraph_id)) != marks:
+            return False
+    return True
+
+
+def _unlike_every_confirmed(marks: Mapping[str, Any], languages: Languages, length: int) -> bool:
+    """Whether a text of `length` UTF-8 bytes differs from every text a version was confirmed against."""
+    for language in languages.versions:
+        mark = _mapping(marks.get(language))
+        confirmed, text = mark.get("confirmed_against"), mark.get("confirmed_source")
+        if confirmed is None:
+            continue
+        if not isinstance(text, str) or len(text.encode("utf-8")) == length or source_hash(text) != confirmed:
+            return False
+    return True
+
+
+def _mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
 
 
 def confirm(doc: Doc[Any], paragraph_id: str, language: str) -> None:

@@ -199,6 +199,27 @@ class Shadow:
         self._detach()
         self._attach()
 
+    @property
+    def caches_current(self) -> bool:
+        """Whether `meta` and the followed texts are the document's as they are now: the last update
+        changed only texts (nothing waits for the next refresh), and the document took nothing since."""
+        return not self._pending and not self.touches.unusual
+
+    def source_lengths(self, paragraph_ids: frozenset[str]) -> dict[str, int] | None:
+        """The lengths (UTF-8 bytes) of the replica's texts of these paragraphs (the document's, once
+        caught up), or None if one is not followed."""
+        found = {}
+        for paragraph_id in paragraph_ids:
+            watched = self._watched.get(paragraph_id)
+            if watched is None:
+                return None
+            found[paragraph_id] = len(watched[0])
+        return found
+
+    def source_text(self, paragraph_id: str) -> str:
+        """The replica's text of a paragraph `source_lengths` found."""
+        return str(self._watched[paragraph_id][0])
+
     def text(self, paragraph_id: str) -> Text | None:
         value = self.paragraphs.get(paragraph_id)
         return value if isinstance(value, Text) else None

@@ -198,7 +198,7 @@ class Room:
             raise
         self._submit_captured(sender)
         structure, self._order_changed = self._order_changed, False
-        if structure or verdict.texts:
+        if structure or (verdict.texts and not self._stale_marks_follow(verdict.texts)):
             # The server's part of the layout follows: labels of new paragraphs, the language versions.
             with self.doc.transaction(origin="server"):
                 if structure:
@@ -206,6 +206,10 @@ class Room:
                 keep_in_step(self.doc, verdict.texts, structure=structure)
             self._submit_captured(LAYOUT)
         return verdict
+
+    def _stale_marks_follow(self, paragraph_ids: frozenset[str]) -> bool:
+        # On every keystroke: the guard answers from its own copy of `info`, without a transaction.
+        return self.guard is not None and self.guard.stale_marks_follow(paragraph_ids) is True
 
     @contextlib.asynccontextmanager
     async def text_held(self, reason: str) -> AsyncIterator[None]:

@@ -88,11 +88,15 @@ class Negotiation:
             assert after[2].get(paragraph_id) == before[2][paragraph_id], "a protected translation changed"
         assert after[3] == before[3], "a client changed info"
         # What the room does next (server/sync/room.py): label new paragraphs, keep the versions in step.
+        # The guard's answer from its copy of info, when it has one, is what keep_in_step then does.
+        follow = self.guard.stale_marks_follow(verdict.texts) if verdict.texts else None
         with self.server.transaction(origin="server"):
             structure = after[0] != before[0]
             if structure:
                 label_unlabelled(self.server)
-            keep_in_step(self.server, verdict.texts, structure=structure)
+            wrote = keep_in_step(self.server, verdict.texts, structure=structure)
+        if follow is not None and not structure:
+            assert follow is not wrote, "the guard's copy of info told the stale marks wrong"
         self.check_in_step()
 
     def check_in_step(self) -> None:

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
-from pycrdt import Doc
+from pycrdt import Doc, Text
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
@@ -59,12 +59,17 @@ class Recorder:
 
 def client_edit(room_doc: Doc, text: str) -> bytes:
     """An update a client would send: insert `text` at the start of the first paragraph."""
+    return client_change(room_doc, lambda paragraph: paragraph.insert(0, text))
+
+
+def client_change(room_doc: Doc, change: Callable[[Text], None]) -> bytes:
+    """An update a client would send: `change` made to the first paragraph's text."""
     client: Doc = Doc()
     client.apply_update(room_doc.get_update())
     updates: list[bytes] = []
     client.observe(lambda event: updates.append(event.update))
     order, paragraphs, _ = bind(client)
-    paragraphs[order[0]].insert(0, text)
+    change(paragraphs[order[0]])
     return updates[0]
 
 

@@ -9,6 +9,7 @@ from pycrdt import Doc
 
 from drafting.guard import Rights
 from drafting.kinds import UpdateOrigin
+from drafting.languages import stale_list
 from drafting.layout import bind, read_paragraphs
 from drafting.senders import Sender
 from drafting.store import Store
@@ -22,6 +23,7 @@ from tests.server.sync.doubles import (
     EDITOR,
     PRINCIPAL,
     Recorder,
+    client_change,
     client_edit,
     demo_engine,
     running_rooms,
@@ -291,5 +293,34 @@ def test_each_update_of_the_log_names_its_sender(tmp_path: Path) -> None:
             rows = list(store.log(1, after=before))
             assert [row.sender.origin for row in rows] == [UpdateOrigin.RESTORE]
             assert rows[0].sender.user_id == 7 and store.verify_log(1) == []
+
+    asyncio.run(scenario())
+
+
+def test_a_keystroke_writes_stale_marks_only_when_they_change(tmp_path: Path) -> None:
+    """The room asks the guard's copy of `info` first: typing on into a paragraph already stale writes
+    no upkeep; typing it back to the confirmed text makes the translation current again."""
+
+    def edit(doc: Doc, change: str) -> bytes:
+        if change == "delete":
+            return client_change(doc, lambda text: text.__delitem__(slice(0, 1)))
+        return client_edit(doc, change)
+
+    def stale(doc: Doc) -> bool:
+        return bool(stale_list(doc))
+
+    async def scenario() -> None:
+        async with running_rooms(tmp_path) as (store, rooms):
+            room = await rooms.open(1)
+            assert not stale(room.doc)
+            upkeep = []
+            for change in ("a", "b", "delete", "delete"):
+                before = room.seq
+                room.receive_update(Recorder().peer(), edit(room.doc, change))
+                await room.committed()
+                rows = list(store.log(1, after=before))
+                upkeep.append(len(rows) - 1)
+            assert upkeep == [1, 0, 0, 1]  # stale, still stale, still stale, current again
+            assert not stale(room.doc)
 
     asyncio.run(scenario())
