@@ -8,10 +8,10 @@ covered byte, or the order, changes every later link (docs/decisions/0021).
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from json.encoder import encode_basestring  # json.dumps's own, with ensure_ascii=False
 
 Field = str | int | bool | None
 
@@ -32,7 +32,25 @@ def moment(value: datetime) -> str:
 
 
 def canonical(fields: Mapping[str, Field]) -> bytes:
-    return json.dumps(dict(fields), ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+    """`fields` as JSON with sorted keys and no spaces, UTF-8: byte for byte what `json.dumps(fields,
+    ensure_ascii=False, separators=(",", ":"), sort_keys=True)` writes, built directly (every update
+    the server commits passes here)."""
+    members = ",".join(f"{encode_basestring(key)}:{_json(fields[key])}" for key in sorted(fields))
+    return ("{" + members + "}").encode()
+
+
+def _json(value: Field) -> str:
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, str):
+        return encode_basestring(value)
+    raise TypeError(f"a chain covers strings, whole numbers, booleans and null, not {type(value).__name__}")
 
 
 def link(previous: str, fields: Mapping[str, Field]) -> str:

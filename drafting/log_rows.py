@@ -34,14 +34,15 @@ def log_genesis(document_id: int) -> str:
     return genesis(f"document/{document_id}/log")
 
 
-def log_digest(previous: str, row: LoggedUpdate) -> str:
-    """The chain link of one log row: its document, number, moment, sender and bytes, after `previous`."""
+def log_digest(previous: str, row: LoggedUpdate, at: str | None = None) -> str:
+    """The chain link of one log row: its document, number, moment, sender and bytes, after `previous`.
+    `at`: the row's moment as the chain covers it, if already worked out (a batch shares one)."""
     return link(
         previous,
         {
             "document_id": row.document_id,
             "seq": row.seq,
-            "at": moment(row.created_at),
+            "at": moment(row.created_at) if at is None else at,
             "data": sha256_hex(row.data),
             **row.sender.as_json(),
         },

@@ -25,7 +25,7 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from drafting import leases, segments
-from drafting.chain import Break
+from drafting.chain import Break, moment
 from drafting.clock import utcnow
 from drafting.errors import StorageUnavailable
 from drafting.log_rows import (
@@ -145,6 +145,7 @@ class Store:
         if not updates:
             return {}
         now = utcnow()
+        at = moment(now)
         heads: dict[int, tuple[int, str]] = {}
         rows = []
         for update in updates:
@@ -152,7 +153,7 @@ class Store:
             if head is None or head[0] != update.seq - 1:
                 head = (update.seq - 1, self._digest_at(connection, update.document_id, update.seq - 1))
             row = LoggedUpdate(update.document_id, update.seq, update.data, now, update.sender)
-            digest = log_digest(head[1], row)
+            digest = log_digest(head[1], row, at)
             rows.append(row_values(row, digest))
             heads[update.document_id] = (update.seq, digest)
         connection.execute(insert(DocumentUpdate), rows)
