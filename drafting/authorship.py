@@ -14,8 +14,11 @@ Spans count UTF-16 units, as the browser does (docs/decisions/0006).
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
+from operator import attrgetter
 from typing import Any
 
 from diff_match_patch import diff_match_patch
@@ -32,6 +35,9 @@ from drafting.updates import apply_checked
 class Run:
     text: str
     sender: Sender
+
+
+_TEXT = attrgetter("text")
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,7 @@ class Attribution:
     def __init__(self) -> None:
         self.doc: Doc[Any] = Doc()
         self.runs: dict[str, list[Run]] = {}
+        self._texts: dict[str, str] = {}  # each paragraph's text as its runs spell it, once known
         self._sender = UNRECORDED
         self._inserted = self._deleted = 0
         self._muted = False
@@ -85,6 +92,7 @@ class Attribution:
         finally:
             self._muted = False
         self.runs = runs
+        self._texts = {}
 
     def replay(self, log: Iterable[LoggedUpdate]) -> list[EditCount]:
         counts = []
@@ -121,6 +129,7 @@ class Attribution:
 
     def _keys(self, keys: dict[str, dict[str, Any]]) -> None:
         for key, change in keys.items():
+            self._texts.pop(key, None)
             value = change.get("newValue")
             if change.get("action") == "delete" or not isinstance(value, Text):
                 self._deleted += sum(len(run.text) for run in self.runs.pop(key, []))
@@ -128,37 +137,61 @@ class Attribution:
             self.runs[key] = self._carried(self.runs.get(key, []), str(value))
 
     def _delta(self, key: str, delta: Sequence[dict[str, Any]], now: str) -> None:
-        old = self.runs.get(key)
-        if old is None:  # a text this replica never saw filled (not replayed from the start)
+        runs = self.runs.get(key)
+        if runs is None:  # a text this replica never saw filled (not replayed from the start)
             self.runs[key] = _merged([Run(now, UNRECORDED)])
+            self._texts[key] = now
             return
-        old_text = "".join(run.text for run in old)
+        old_text = self._texts.get(key)
+        if old_text is None:
+            old_text = "".join(run.text for run in runs)
+        self._texts[key] = now
         if old_text == now:  # changed and put back in one transaction: the guard's compensation
             return
+        # The runs are changed in place where the delta changes the text; the rest is not copied (a long
+        # history replays thousands of keystrokes into paragraphs of hundreds of runs).
         encoded = old_text.encode("utf-8")
-        result: list[Run] = []
-        removed: list[Run] = []
-        inserted = ""
         byte = point = 0  # where the delta has reached in the old text
+        shift = 0  # how much longer the runs' text is than the old text, before `point`
+        start: int | None = None  # where the change being read began, in the old text
+        inserted = ""
+        spliced = []  # (where, what): the inserted texts, in the new text
         for op in delta:
             if "retain" in op:
-                result += self._carried(removed, inserted)
-                removed, inserted = [], ""
-                step = len(encoded[byte : byte + int(op["retain"])].decode("utf-8"))
-                result += _slice(old, point, point + step)
-                byte, point = byte + int(op["retain"]), point + step
+                if start is not None:
+                    spliced.append((start + shift, inserted))
+                    shift += self._splice(runs, start + shift, point + shift, inserted)
+                    start, inserted = None, ""
+                step = int(op["retain"])
+                point += len(encoded[byte : byte + step].decode("utf-8"))
+                byte += step
             elif "delete" in op:
-                step = len(encoded[byte : byte + int(op["delete"])].decode("utf-8"))
-                removed += _slice(old, point, point + step)
-                byte, point = byte + int(op["delete"]), point + step
+                start = point if start is None else start
+                step = int(op["delete"])
+                point += len(encoded[byte : byte + step].decode("utf-8"))
+                byte += step
             elif isinstance(op.get("insert"), str):
+                start = point if start is None else start
                 inserted += op["insert"]
-        result += self._carried(removed, inserted)
-        result += _slice(old, point, len(old_text))
-        runs = _merged(result)
-        if "".join(run.text for run in runs) != now:  # never seen; but never attribute a wrong text
-            runs = self._carried(runs, now)
-        self.runs[key] = runs
+        if start is not None:
+            spliced.append((start + shift, inserted))
+            shift += self._splice(runs, start + shift, point + shift, inserted)
+        fits = len(old_text) + shift == len(now) and all(
+            now[where : where + len(text)] == text for where, text in spliced
+        )
+        if not fits:  # never seen; but never attribute a wrong text
+            self.runs[key] = self._carried(runs, now)
+
+    def _splice(self, runs: list[Run], start: int, end: int, inserted: str) -> int:
+        """Put `inserted` in place of code points start..end of the runs' text; returns the change of
+        length."""
+        first = _cut(runs, start)
+        last = _cut(runs, end)
+        carried = self._carried(runs[first:last], inserted)
+        runs[first:last] = carried
+        _merge_at(runs, first + len(carried))
+        _merge_at(runs, first)
+        return len(inserted) - (end - start)
 
     def _carried(self, removed: Sequence[Run], inserted: str) -> list[Run]:
         """`inserted` in place of `removed`: what comes back unchanged keeps its author."""
@@ -187,6 +220,24 @@ class Attribution:
                 self._inserted += len(text)
                 result.append(Run(text, self._sender))
         return _merged(result)
+
+
+def _cut(runs: list[Run], point: int) -> int:
+    """Split the run `point` falls inside, if any; returns the index of the first run from `point` on."""
+    ends = list(accumulate(map(len, map(_TEXT, runs))))  # where each run ends (no run is empty)
+    index = bisect_right(ends, point)
+    begin = ends[index - 1] if index else 0
+    if index == len(runs) or begin == point:
+        return index
+    run, offset = runs[index], point - begin
+    runs[index : index + 1] = [Run(run.text[:offset], run.sender), Run(run.text[offset:], run.sender)]
+    return index + 1
+
+
+def _merge_at(runs: list[Run], index: int) -> None:
+    """Join the runs on either side of `index` if they have one sender."""
+    if 0 < index < len(runs) and runs[index - 1].sender == runs[index].sender:
+        runs[index - 1 : index + 1] = [Run(runs[index - 1].text + runs[index].text, runs[index].sender)]
 
 
 def _slice(runs: Sequence[Run], start: int, end: int) -> list[Run]:

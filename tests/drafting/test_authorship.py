@@ -278,3 +278,57 @@ def test_edits_are_summarised_per_user_and_minute() -> None:
         (2 * minute, ANA, 1, 0, 8),
     ]
     assert edits_by_minute(log)[1].as_json()["minute"] == "2015-11-11T00:01:00.000000Z"
+
+
+SPREAD_EDITS = st.lists(
+    st.tuples(
+        st.integers(0, 2),
+        st.booleans(),
+        st.lists(st.integers(0, 10_000), min_size=1, max_size=4),
+        st.text(ALPHABET, min_size=1, max_size=4),
+    ),
+    min_size=1,
+    max_size=30,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(SPREAD_EDITS)
+def test_an_update_that_changes_several_places_keeps_every_other_author(
+    edits: list[tuple[int, bool, list[int], str]],
+) -> None:
+    """One update inserting, or deleting, at several places of a paragraph at once (as a client that was
+    offline sends its edits): each change is spliced where it is, the text between keeps its authors."""
+    server = Server("Reconociendo la contribución de los migrantes 🌎;", "Acuerdan")
+    paragraph = server.ids[0]
+    model: list[tuple[str, int | None]] = [(char, None) for char in str(bind(server.doc)[1][paragraph])]
+    client = server.client()
+    for who, deleting, places, words in edits:
+        current = "".join(char for char, _ in model)
+        if deleting and current:
+            ranges = sorted(
+                {(p % len(current), min(len(current), p % len(current) + len(words))) for p in places}
+            )
+            kept = [not any(start <= i < end for start, end in ranges) for i in range(len(current))]
+
+            def delete(text: Text, c: str = current, keep: list[bool] = kept) -> None:
+                for index in reversed(range(len(c))):
+                    if not keep[index]:
+                        del text[utf8_offset(c, index) : utf8_offset(c, index + 1)]
+
+            update = edit(client, delete, paragraph)
+            model = [pair for pair, keep in zip(model, kept, strict=True) if keep]
+        else:
+            at = sorted({p % (len(current) + 1) for p in places}, reverse=True)
+
+            def add(text: Text, c: str = current, where: list[int] = at, w: str = words) -> None:
+                for index in where:
+                    text.insert(utf8_offset(c, index), w)
+
+            update = edit(client, add, paragraph)
+            for index in at:
+                model[index:index] = [(char, who) for char in words]
+        server.receive(update, Sender.participant(100 + who, who))
+    spans = [span for span in authorship(server.log) if span.paragraph_id == paragraph]
+    attributed = [(char, delegation) for text, delegation, _ in authored(server.doc, spans) for char in text]
+    assert attributed == model
