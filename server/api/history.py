@@ -64,10 +64,11 @@ def delegation_codes(session: Session) -> dict[str, str]:
     DOCUMENT + "/history",
     Action.READ,
     "The document as it was at update `seq` (or at the moment `at`): its text with labels and statuses, and "
-    "who wrote each part of it (spans in UTF-16 units, by delegation)",
+    "who wrote each part of it (spans in UTF-16 units, by delegation), and that update's moment and sender",
     query=When,
     response=obj(
         seq=INTEGER,
+        moment=ANY_OBJECT,
         text=ANY_OBJECT,
         authorship=array(ANY_OBJECT),
         by_delegation=ANY_OBJECT,
@@ -90,8 +91,10 @@ async def document_at(call: Call) -> dict[str, Any]:
         rendered = history.text_at(store, document_id, seq)
         spans = authorship_at(store, document_id, seq)
         totals = by_delegation(spans)
+        [moment] = history.timeline(store, document_id, after=seq - 1, limit=1)
         return {
             "seq": seq,
+            "moment": moment.as_json(),
             "text": as_json(rendered),
             "authorship": [span.as_json() for span in spans],
             "by_delegation": {

@@ -159,7 +159,7 @@ export const listRevisions = (id) => get(`${doc(id)}/revisions`)
 export const makeRevision = (id, name) => post(`${doc(id)}/revisions`, name ? { name } : {})
 export const compareRevisions = (id, from, to) =>
   get(`${doc(id)}/comparison?from=${from}${to === null || to === undefined ? '' : `&to=${to}`}`)
-export const timeline = (id, after = 0) => get(`${doc(id)}/timeline?after=${after}&limit=10000`)
+export const timeline = (id, after = 0, limit = 1000) => get(`${doc(id)}/timeline?after=${after}&limit=${limit}`)
 export const documentAt = (id, seq) => get(`${doc(id)}/history?seq=${seq}`)
 export const documentAtMoment = (id, at) => get(`${doc(id)}/history?at=${encodeURIComponent(at)}`)
 export const restoreRevision = (id, number, paragraphId) =>

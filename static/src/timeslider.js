@@ -55,11 +55,11 @@ function renderState (target, state) {
 }
 
 export async function renderTimeSlider (container, room) {
-  const loaded = await loadInto(container, () => Promise.all([api.timeline(room.documentId), api.listRevisions(room.documentId)]))
+  // Only the log's length: each state the slider shows comes with its own moment and sender.
+  const loaded = await loadInto(container, () => Promise.all([api.timeline(room.documentId, 0, 1), api.listRevisions(room.documentId)]))
   if (loaded === null) return
   const [ticks, revisions] = loaded
-  const moments = ticks.moments
-  if (moments.length === 0) return container.replaceChildren(h('p', {}, t('memory.slider.empty')))
+  if (ticks.moments.length === 0) return container.replaceChildren(h('p', {}, t('memory.slider.empty')))
   const slider = h('input', {
     type: 'range', id: 'time-slider', min: '1', max: String(ticks.last_seq), value: String(ticks.last_seq), step: '1'
   })
@@ -73,10 +73,9 @@ export async function renderTimeSlider (container, room) {
     if (state === null || ticket !== asked) return
     seq = state.seq
     slider.value = String(seq)
-    const moment = moments.find((m) => m.seq === seq) ?? moments[moments.length - 1]
     delegations = state.delegations
     where.textContent = t('memory.slider.where', {
-      seq: formatNumber(seq), last: formatNumber(ticks.last_seq), at: formatMoment(moment.at), who: who(moment, delegations)
+      seq: formatNumber(seq), last: formatNumber(ticks.last_seq), at: formatMoment(state.moment.at), who: who(state.moment, delegations)
     })
     slider.setAttribute('aria-valuetext', where.textContent)
     renderState(text, state)

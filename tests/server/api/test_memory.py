@@ -87,6 +87,7 @@ def test_the_time_slider_gives_any_moment_with_its_authorship(app: App) -> None:
         assert typed["user_id"] == user_by_email(session, DELEGATE_GTM).id
     at = app.client.get(f"{DOC}/history?seq={typed['seq']}", headers=app.bearer(OBSERVER)).json()
     assert at["text"]["paragraphs"][1]["text"].startswith("Migración ")
+    assert at["moment"] == typed  # the slider's words come with the state, however long the log
     gtm = typed["delegation_id"]
     assert at["delegations"][str(gtm)] == "GTM" and at["by_delegation"][str(gtm)] == len("Migración ")
     earlier = app.client.get(f"{DOC}/history?seq={before}", headers=app.bearer(OBSERVER)).json()
@@ -96,7 +97,7 @@ def test_the_time_slider_gives_any_moment_with_its_authorship(app: App) -> None:
     early = app.client.get(f"{DOC}/history?at=2000-01-01T00:00:00Z", headers=app.bearer(OBSERVER))
     assert (early.status_code, early.json()["code"]) == (422, "before_first_change")
     now = app.client.get(f"{DOC}/history?at=2100-01-01T00:00:00Z", headers=app.bearer(OBSERVER)).json()
-    assert now["seq"] >= typed["seq"]
+    assert now["seq"] >= typed["seq"] and now["moment"]["seq"] == now["seq"]
 
 
 def test_a_paragraph_and_a_whole_revision_are_restored_as_new_changes(app: App) -> None:
