@@ -17,12 +17,13 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from itertools import accumulate
 from operator import attrgetter
 from typing import Any
 
 from diff_match_patch import diff_match_patch
-from pycrdt import Doc, Map, MapEvent, Text, TextEvent
+from pycrdt import Doc, Map, Subscription, Text
 
 from drafting.layout import bind, read_paragraphs
 from drafting.log_rows import LoggedUpdate
@@ -76,12 +77,23 @@ class Attribution:
         self._inserted = self._deleted = 0
         self._muted = False
         self._paragraphs: Map[Any] = bind(self.doc)[1]
-        self._subscription = self._paragraphs.observe_deep(self._observe)
+        self._subscription = self._paragraphs.observe(self._keys_changed)
+        # Each paragraph's text is observed itself, through Yrs, without pycrdt's event wrapper (which
+        # works out each event's target and path too): a replay passes here on every keystroke.
+        self._watched: dict[str, tuple[Text, Subscription]] = {}
+        self._deltas: list[tuple[str, Text, Sequence[dict[str, Any]]]] = []
 
     def apply(self, update: bytes, sender: Sender) -> tuple[int, int]:
         """Apply one update under `sender`; returns the code points it inserted and deleted."""
         self._sender, self._inserted, self._deleted = sender, 0, 0
-        apply_checked(self.doc, update)
+        try:
+            apply_checked(self.doc, update)
+        finally:
+            deltas, self._deltas = self._deltas, []
+        for key, text, delta in deltas:  # read after the transaction: the text as it left it
+            watched = self._watched.get(key)
+            if watched is not None and watched[0] is text:
+                self._delta(key, delta, str(text))
         return self._inserted, self._deleted
 
     def seed(self, state: bytes, runs: dict[str, list[Run]]) -> None:
@@ -93,6 +105,8 @@ class Attribution:
             self._muted = False
         self.runs = runs
         self._texts = {}
+        for key, value in self._paragraphs.items():
+            self._watch(str(key), value)
 
     def replay(self, log: Iterable[LoggedUpdate]) -> list[EditCount]:
         counts = []
@@ -114,23 +128,37 @@ class Attribution:
 
     def close(self) -> None:
         self._paragraphs.unobserve(self._subscription)
+        for key in list(self._watched):
+            self._unwatch(key)
 
     # -- observing the deltas ------------------------------------------------------------------------
 
-    def _observe(self, events: list[Any]) -> None:
-        if self._muted:
-            return
-        for event in events:
-            changed: Any = event  # pycrdt sets the events' attributes at run time
-            if isinstance(event, MapEvent):
-                self._keys(changed.keys)
-            elif isinstance(event, TextEvent) and changed.path:
-                self._delta(str(changed.path[0]), changed.delta, str(changed.target))
+    def _watch(self, key: str, value: object) -> None:
+        self._unwatch(key)
+        if isinstance(value, Text):
+            subscription = value.integrated.observe(partial(self._text_changed, key, value))
+            self._watched[key] = (value, subscription)
+
+    def _unwatch(self, key: str) -> None:
+        watched = self._watched.pop(key, None)
+        if watched is not None:
+            watched[1].drop()
+
+    def _text_changed(self, key: str, text: Text, event: Any) -> None:
+        # Inside the transaction's commit: only note the delta (a raw Yrs event, valid only here).
+        if not self._muted:
+            self._deltas.append((key, text, event.delta))
+
+    def _keys_changed(self, event: Any) -> None:
+        # A pycrdt MapEvent: its `keys` is declared only in __slots__, so typing cannot see it.
+        if not self._muted:
+            self._keys(event.keys)
 
     def _keys(self, keys: dict[str, dict[str, Any]]) -> None:
         for key, change in keys.items():
             self._texts.pop(key, None)
             value = change.get("newValue")
+            self._watch(key, value if change.get("action") != "delete" else None)
             if change.get("action") == "delete" or not isinstance(value, Text):
                 self._deleted += sum(len(run.text) for run in self.runs.pop(key, []))
                 continue
@@ -185,8 +213,12 @@ class Attribution:
     def _splice(self, runs: list[Run], start: int, end: int, inserted: str) -> int:
         """Put `inserted` in place of code points start..end of the runs' text; returns the change of
         length."""
-        first = _cut(runs, start)
-        last = _cut(runs, end)
+        ends = list(accumulate(map(len, map(_TEXT, runs))))  # where each run ends (no run is empty)
+        last, _ = _cut(runs, ends, end)  # the end first: cutting there leaves `ends` right before it
+        first = last
+        if start < end:
+            first, split = _cut(runs, ends, start)
+            last += split
         carried = self._carried(runs[first:last], inserted)
         runs[first:last] = carried
         _merge_at(runs, first + len(carried))
@@ -222,16 +254,16 @@ class Attribution:
         return _merged(result)
 
 
-def _cut(runs: list[Run], point: int) -> int:
-    """Split the run `point` falls inside, if any; returns the index of the first run from `point` on."""
-    ends = list(accumulate(map(len, map(_TEXT, runs))))  # where each run ends (no run is empty)
+def _cut(runs: list[Run], ends: Sequence[int], point: int) -> tuple[int, bool]:
+    """Split the run `point` falls inside, if any: returns the index of the first run from `point` on,
+    and whether a run was split. `ends`: where each run ends, as they were before any cut after `point`."""
     index = bisect_right(ends, point)
     begin = ends[index - 1] if index else 0
     if index == len(runs) or begin == point:
-        return index
+        return index, False
     run, offset = runs[index], point - begin
     runs[index : index + 1] = [Run(run.text[:offset], run.sender), Run(run.text[offset:], run.sender)]
-    return index + 1
+    return index + 1, True
 
 
 def _merge_at(runs: list[Run], index: int) -> None:
