@@ -22,10 +22,10 @@ from drafting.deliberation_models import Incorporation, Position, PositionVersio
 from drafting.errors import Conflict, InvalidInput, NotFound
 from drafting.kinds import AmendmentKind, Stance
 from drafting.layout import Paragraph, read_paragraphs
+from drafting.layout_contract import DEFAULT_LIMITS, LayoutLimits, check_paragraph_length
 from drafting.models import User
 from drafting.textdiff import word_diff
 
-TEXT_LIMIT = 20_000  # code points of a proposed text
 JUSTIFICATION_LIMIT = 10_000
 
 
@@ -36,8 +36,9 @@ class Proposal:
     text: str | None = None
     justification: str = ""
 
-    def checked(self) -> Proposal:
-        """The proposal if it is complete and within the limits; InvalidInput naming what is wrong."""
+    def checked(self, limits: LayoutLimits = DEFAULT_LIMITS) -> Proposal:
+        """The proposal if it is complete and within the limits; InvalidInput naming what is wrong. A
+        proposed text meets the paragraph-length limit (`limits`): it is to become a paragraph's text."""
         justification = self.justification.strip()
         if len(justification) > JUSTIFICATION_LIMIT:
             raise InvalidInput(f"a justification holds at most {JUSTIFICATION_LIMIT} characters")
@@ -56,10 +57,9 @@ class Proposal:
             raise InvalidInput(
                 f"a {self.amendment.value.replace('_', ' ')} amendment needs the proposed text"
             )
-        if len(text) > TEXT_LIMIT:
-            raise InvalidInput(
-                f"a proposed text holds at most {TEXT_LIMIT} characters; this one has {len(text)}"
-            )
+        check_paragraph_length(
+            text, limits, "the proposed text", "shorten it, or propose it in two paragraphs"
+        )
         return Proposal(self.stance, self.amendment, text, justification)
 
 
@@ -94,14 +94,21 @@ def position_of(
 
 
 def save_draft(
-    session: Session, doc: Doc[Any], document_id: int, paragraph_id: str, member: User, proposal: Proposal
+    session: Session,
+    doc: Doc[Any],
+    document_id: int,
+    paragraph_id: str,
+    member: User,
+    proposal: Proposal,
+    *,
+    limits: LayoutLimits = DEFAULT_LIMITS,
 ) -> Position:
     """Write the delegation's working draft (replacing the previous draft)."""
     check_new_position(document_status(doc))
     paragraph = find_paragraph(doc, paragraph_id)
     if member.delegation_id is None:
         raise InvalidInput("positions belong to delegations; you are not in one")
-    checked = proposal.checked()
+    checked = proposal.checked(limits)
     position = position_of(session, document_id, paragraph_id, member.delegation_id, create=True)
     assert position is not None
     position.draft_stance = checked.stance
@@ -124,6 +131,8 @@ def submit(
     head: User,
     revises: int,
     proposal: Proposal | None = None,
+    *,
+    limits: LayoutLimits = DEFAULT_LIMITS,
 ) -> PositionVersion:
     """Submit `proposal` (or the delegation's draft, if none) as the next version.
 
@@ -143,7 +152,7 @@ def submit(
             position.draft_stance, position.draft_amendment, position.draft_text, position.draft_justification
         )
         base = position.draft_base if position.draft_base is not None else paragraph.text
-    checked = proposal.checked()
+    checked = proposal.checked(limits)
     version = PositionVersion(
         position=position,
         number=_next_number(position, revises),

@@ -13,6 +13,7 @@ from auth.policy import Action
 from drafting import positions
 from drafting.catalogue import delegation_by_code
 from drafting.kinds import AmendmentKind, Stance
+from drafting.layout_contract import MOST_PARAGRAPH_CHARS
 from drafting.models import User
 from server.api.pipeline import DOCUMENT, PARAGRAPH, Call, endpoint
 from server.api.schema import (
@@ -29,7 +30,8 @@ from server.api.schema import (
     obj,
 )
 
-ProposedText = Annotated[str, Bounds(max_length=positions.TEXT_LIMIT)]
+# The configured paragraph limit is checked in drafting.positions; the schema bounds what it may ever be.
+ProposedText = Annotated[str, Bounds(max_length=MOST_PARAGRAPH_CHARS)]
 Justification = Annotated[str, Bounds(max_length=positions.JUSTIFICATION_LIMIT)]
 
 CHANGE = {"type": "object", "properties": {"op": STRING, "text": STRING}, "required": ["op", "text"]}
@@ -144,7 +146,9 @@ async def save_draft(call: Call) -> dict[str, Any]:
     doc = await call.doc()
 
     def work(session: Session, user: User) -> dict[str, Any]:
-        saved = positions.save_draft(session, doc, call.document_id, paragraph_id, user, proposal)
+        saved = positions.save_draft(
+            session, doc, call.document_id, paragraph_id, user, proposal, limits=call.services.settings.layout
+        )
         return positions.position_json(session, saved, user.delegation_id)
 
     payload = await call.write(work)
@@ -170,7 +174,14 @@ async def submit_position(call: Call) -> dict[str, Any]:
 
     def work(session: Session, user: User) -> dict[str, Any]:
         made = positions.submit(
-            session, doc, call.document_id, paragraph_id, user, body.revises, body.proposal()
+            session,
+            doc,
+            call.document_id,
+            paragraph_id,
+            user,
+            body.revises,
+            body.proposal(),
+            limits=call.services.settings.layout,
         )
         return positions.version_json(made)
 

@@ -9,8 +9,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from drafting import positions
+from drafting.catalogue import user_by_email
+from drafting.kinds import AmendmentKind, Stance
 from drafting.layout_contract import MAX_PARAGRAPH_CHARS, LayoutLimits
 from drafting.models import Document
+from drafting.positions import Proposal
+from drafting.store import Store
 from tests.server.conftest import App, AppFactory
 
 LIMIT = 60
@@ -64,18 +69,40 @@ def test_a_corrected_translation_meets_the_configured_limit(make_app: AppFactory
     assert app.client.get(path, headers=app.bearer(SECRETARIAT)).json()["text"] == before
 
 
+def test_a_proposed_text_over_the_limit_is_refused_when_drafted_or_submitted(make_app: AppFactory) -> None:
+    """It is to become a paragraph's text: a delegation learns now, not when the PPT incorporates it."""
+    app = limited(make_app)
+    paragraph_id = app.client.get(DOC, headers=app.bearer(PPT)).json()["paragraphs"][1]["id"]
+    path = f"{DOC}/paragraphs/{paragraph_id}/position"
+    proposal = {"stance": "amend", "amendment": "replace", "text": "ñ" * (LIMIT + 1)}
+    refused_for_length(
+        app.client.put(f"{path}/draft", json=proposal, headers=app.bearer(HEAD_MEX)), LIMIT + 1
+    )
+    submission = {"revises": 0, **proposal, "amendment": "new_paragraph"}
+    refused_for_length(
+        app.client.post(f"{path}/versions", json=submission, headers=app.bearer(HEAD_MEX)), LIMIT + 1
+    )
+    listed = app.client.get(f"{DOC}/positions?paragraph={paragraph_id}", headers=app.bearer(HEAD_MEX)).json()
+    assert all(p["submitted"] is None and p["draft"] is None for p in listed)
+    proposal["text"] = "ñ" * LIMIT
+    assert app.client.put(f"{path}/draft", json=proposal, headers=app.bearer(HEAD_MEX)).status_code == 200
+
+
 def test_an_amendment_that_would_make_the_paragraph_too_long_is_not_incorporated(
     make_app: AppFactory,
 ) -> None:
+    """A proposal recorded while the limit was higher meets the limit in force when it is incorporated."""
     app = limited(make_app)
     paragraph_id = app.client.get(DOC, headers=app.bearer(PPT)).json()["paragraphs"][1]["id"]
     before = texts(app)
-    proposal = {"revises": 0, "stance": "amend", "amendment": "new_paragraph", "text": "ñ" * (LIMIT + 1)}
-    submitted = app.client.post(
-        f"{DOC}/paragraphs/{paragraph_id}/position/versions", json=proposal, headers=app.bearer(HEAD_MEX)
-    )
-    assert submitted.status_code == 201, submitted.text
-    url = f"{DOC}/position-versions/{submitted.json()['id']}/incorporation"
+    proposal = Proposal(Stance.AMEND, AmendmentKind.NEW_PARAGRAPH, "ñ" * (LIMIT + 1))
+    with Session(app.engine) as session, session.begin():
+        doc = Store(app.engine).load(1).to_doc()
+        head = user_by_email(session, HEAD_MEX)
+        version = positions.submit(session, doc, 1, paragraph_id, head, 0, proposal, limits=LayoutLimits())
+        session.flush()
+        version_id = version.id
+    url = f"{DOC}/position-versions/{version_id}/incorporation"
     refused_for_length(app.client.post(url, headers=app.bearer(PPT)), LIMIT + 1)
     assert texts(app) == before
 
