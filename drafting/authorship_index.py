@@ -13,6 +13,7 @@ import json
 import zlib
 from typing import Any
 
+from pycrdt import Doc
 from sqlalchemy import select, update
 
 from drafting.authorship import Attribution, AuthoredSpan, Run
@@ -93,13 +94,18 @@ def _seeded(store: Store, document_id: int, seq: int) -> tuple[Attribution, int]
 
 def authorship_at(store: Store, document_id: int, seq: int) -> list[AuthoredSpan]:
     """Who wrote each part of the text as it was at update `seq`."""
+    return attributed_at(store, document_id, seq)[1]
+
+
+def attributed_at(store: Store, document_id: int, seq: int) -> tuple[Doc[Any], list[AuthoredSpan]]:
+    """The document as it was at update `seq`, and who wrote each part of its text: one replay for both."""
     last = store.last_seq(document_id)
     if not 1 <= seq <= last:
         raise NotFound("update of the log", f"{seq} of document {document_id} (it has 1 to {last})")
     attribution, start = _seeded(store, document_id, seq)
     try:
         attribution.replay(store.log(document_id, after=start, upto=seq, links=False))
-        return attribution.spans()
+        return attribution.doc, attribution.spans()
     finally:
         attribution.close()
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import datetime
+from enum import Enum
 from typing import Annotated, Any
 
 from sqlalchemy import select
@@ -13,11 +14,11 @@ from sqlalchemy.orm import Session
 
 from auth.policy import Action
 from drafting import history
-from drafting.authorship import by_delegation
-from drafting.authorship_index import authorship_at
+from drafting.authorship import AuthoredSpan, by_delegation
+from drafting.authorship_index import attributed_at
 from drafting.errors import InvalidInput
 from drafting.models import Delegation
-from drafting.rendered import as_json
+from drafting.rendered import as_json, render
 from server.api.pipeline import DOCUMENT, Call, endpoint
 from server.api.schema import ANY_OBJECT, INTEGER, MAX_ID, Bounds, Count, array, obj
 
@@ -31,10 +32,16 @@ class Ticks:
     limit: Limit = 1000
 
 
+class Authorship(Enum):
+    WITH = "with"
+    WITHOUT = "without"  # only the text: quicker on a long history (the slider shows it, then the colours)
+
+
 @dataclass(frozen=True)
 class When:
     seq: Seq | None = None  # an update of the log
     at: datetime | None = None  # or a moment: the last update committed by then
+    authorship: Authorship = Authorship.WITH
 
 
 @endpoint(
@@ -63,8 +70,9 @@ def delegation_codes(session: Session) -> dict[str, str]:
     "GET",
     DOCUMENT + "/history",
     Action.READ,
-    "The document as it was at update `seq` (or at the moment `at`): its text with labels and statuses, and "
-    "who wrote each part of it (spans in UTF-16 units, by delegation), and that update's moment and sender",
+    "The document as it was at update `seq` (or at the moment `at`): its text with labels and statuses, "
+    "who wrote each part of it (spans in UTF-16 units, by delegation; none with authorship=without), and "
+    "that update's moment and sender",
     query=When,
     response=obj(
         seq=INTEGER,
@@ -88,8 +96,12 @@ async def document_at(call: Call) -> dict[str, Any]:
                 code="before_first_change",
                 field="at",
             )
-        rendered = history.text_at(store, document_id, seq)
-        spans = authorship_at(store, document_id, seq)
+        spans: list[AuthoredSpan] = []
+        if query.authorship is Authorship.WITHOUT:
+            rendered = history.text_at(store, document_id, seq)
+        else:
+            doc, spans = attributed_at(store, document_id, seq)
+            rendered = render(doc)
         totals = by_delegation(spans)
         [moment] = history.timeline(store, document_id, after=seq - 1, limit=1)
         return {

@@ -160,8 +160,9 @@ export const makeRevision = (id, name) => post(`${doc(id)}/revisions`, name ? { 
 export const compareRevisions = (id, from, to) =>
   get(`${doc(id)}/comparison?from=${from}${to === null || to === undefined ? '' : `&to=${to}`}`)
 export const timeline = (id, after = 0, limit = 1000) => get(`${doc(id)}/timeline?after=${after}&limit=${limit}`)
-export const documentAt = (id, seq) => get(`${doc(id)}/history?seq=${seq}`)
-export const documentAtMoment = (id, at) => get(`${doc(id)}/history?at=${encodeURIComponent(at)}`)
+// authorship 'without': only the text, quicker on a long history; 'with': who wrote each part of it too.
+export const documentAt = (id, seq, authorship = 'with') => get(`${doc(id)}/history?seq=${seq}&authorship=${authorship}`)
+export const documentAtMoment = (id, at, authorship = 'with') => get(`${doc(id)}/history?at=${encodeURIComponent(at)}&authorship=${authorship}`)
 export const restoreRevision = (id, number, paragraphId) =>
   post(`${doc(id)}/revisions/${number}/restore`, paragraphId ? { paragraph_id: paragraphId } : {})
 export const exportUrl = (id, number, extension) => `${doc(id)}/revisions/${number}/export.${extension}`

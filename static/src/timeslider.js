@@ -43,10 +43,10 @@ function legend (state, delegations) {
     }))
 }
 
-function renderState (target, state) {
+function renderState (target, state, colouring = false) {
   const delegations = state.delegations
   target.replaceChildren(
-    legend(state, delegations),
+    colouring ? h('p', { class: 'authorship-pending' }, t('memory.slider.colouring')) : legend(state, delegations),
     h('ol', { class: 'history-text' }, state.text.paragraphs.map((p) =>
       h('li', { class: 'history-paragraph', 'data-kind': p.kind },
         h('span', { class: 'paragraph-label' }, p.label || t(`kind.${p.kind}`)),
@@ -67,7 +67,8 @@ export async function renderTimeSlider (container, room) {
   const text = h('div', { class: 'history-state' })
   let delegations = {}
   let asked = 0
-  async function show (seq, fetch = () => api.documentAt(room.documentId, seq)) {
+  // The text first (quick on a long history), then who wrote each part of it; a newer move wins.
+  async function show (seq, fetch = () => api.documentAt(room.documentId, seq, 'without')) {
     const ticket = ++asked
     const state = await loadInto(text, fetch)
     if (state === null || ticket !== asked) return
@@ -78,7 +79,12 @@ export async function renderTimeSlider (container, room) {
       seq: formatNumber(seq), last: formatNumber(ticks.last_seq), at: formatMoment(state.moment.at), who: who(state.moment, delegations)
     })
     slider.setAttribute('aria-valuetext', where.textContent)
-    renderState(text, state)
+    renderState(text, state, true)
+    text.setAttribute('aria-busy', 'true')
+    const authored = await loadInto(text, () => api.documentAt(room.documentId, seq, 'with'))
+    if (ticket !== asked) return
+    text.removeAttribute('aria-busy')
+    if (authored !== null) renderState(text, authored)
   }
   let timer = null
   slider.addEventListener('input', () => {
@@ -100,7 +106,7 @@ export async function renderTimeSlider (container, room) {
     event.preventDefault()
     if (!when.value) return
     const at = new Date(when.value).toISOString()
-    show(null, () => api.documentAtMoment(room.documentId, at))
+    show(null, () => api.documentAtMoment(room.documentId, at, 'without'))
   })
   container.replaceChildren(
     h('p', { class: 'slider-hint' }, t('memory.slider.hint')),

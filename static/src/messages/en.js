@@ -345,6 +345,7 @@ export default {
   'memory.slider.revisions': 'Revisions in the history',
   'memory.slider.go_to': 'Go to {name}',
   'memory.slider.legend': 'Who wrote the text at this moment',
+  'memory.slider.colouring': 'Colouring the text by delegation…',
   'memory.slider.share': '{who}: {percent} %',
   'memory.slider.unattributed': 'Imported or unattributed',
   'memory.slider.written_by': 'Written by {delegation}',

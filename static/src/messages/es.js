@@ -345,6 +345,7 @@ export default {
   'memory.slider.revisions': 'Revisiones en la historia',
   'memory.slider.go_to': 'Ir a {name}',
   'memory.slider.legend': 'Quién escribió el texto en este momento',
+  'memory.slider.colouring': 'Coloreando el texto por delegación…',
   'memory.slider.share': '{who}: {percent} %',
   'memory.slider.unattributed': 'Importado o sin atribuir',
   'memory.slider.written_by': 'Escrito por {delegation}',

@@ -88,6 +88,13 @@ def test_the_time_slider_gives_any_moment_with_its_authorship(app: App) -> None:
     at = app.client.get(f"{DOC}/history?seq={typed['seq']}", headers=app.bearer(OBSERVER)).json()
     assert at["text"]["paragraphs"][1]["text"].startswith("Migración ")
     assert at["moment"] == typed  # the slider's words come with the state, however long the log
+    plain = app.client.get(
+        f"{DOC}/history?seq={typed['seq']}&authorship=without", headers=app.bearer(OBSERVER)
+    )
+    assert plain.json()["text"] == at["text"] and plain.json()["moment"] == typed
+    assert (plain.json()["authorship"], plain.json()["by_delegation"]) == ([], {})
+    bad = app.client.get(f"{DOC}/history?seq={typed['seq']}&authorship=maybe", headers=app.bearer(OBSERVER))
+    assert bad.status_code == 422
     gtm = typed["delegation_id"]
     assert at["delegations"][str(gtm)] == "GTM" and at["by_delegation"][str(gtm)] == len("Migración ")
     earlier = app.client.get(f"{DOC}/history?seq={before}", headers=app.bearer(OBSERVER)).json()
