@@ -17,7 +17,7 @@ from pycrdt import Doc
 from sqlalchemy import select, update
 
 from drafting.authorship import Attribution, AuthoredSpan, Run
-from drafting.errors import NotFound
+from drafting.errors import NotFound, StorageUnavailable
 from drafting.kinds import UpdateOrigin
 from drafting.layout import bind
 from drafting.models import DocumentCheckpoint
@@ -104,7 +104,10 @@ def attributed_at(store: Store, document_id: int, seq: int) -> tuple[Doc[Any], l
         raise NotFound("update of the log", f"{seq} of document {document_id} (it has 1 to {last})")
     attribution, start = _seeded(store, document_id, seq)
     try:
-        attribution.replay(store.log(document_id, after=start, upto=seq, links=False))
+        rows = list(store.log(document_id, after=start, upto=seq, links=False))
+        if [row.seq for row in rows] != list(range(start + 1, seq + 1)):  # as history.doc_at refuses it
+            raise StorageUnavailable(f"document {document_id}: the log between {start} and {seq} has a gap")
+        attribution.replay(rows)
         return attribution.doc, attribution.spans()
     finally:
         attribution.close()

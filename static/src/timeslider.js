@@ -3,7 +3,7 @@
 import * as api from './api.js'
 import { h } from './dom.js'
 import { formatMoment, formatNumber, t } from './i18n.js'
-import { loadInto } from './errors.js'
+import { explain, loadInto } from './errors.js'
 import { colourClass } from './colours.js'
 import { revisionName } from './revisionnames.js'
 
@@ -81,10 +81,18 @@ export async function renderTimeSlider (container, room) {
     slider.setAttribute('aria-valuetext', where.textContent)
     renderState(text, state, true)
     text.setAttribute('aria-busy', 'true')
-    const authored = await loadInto(text, () => api.documentAt(room.documentId, seq, 'with'))
+    let authored = null
+    let failure = null
+    try {
+      authored = await api.documentAt(room.documentId, seq, 'with')
+    } catch (error) {
+      failure = error
+    }
     if (ticket !== asked) return
     text.removeAttribute('aria-busy')
-    if (authored !== null) renderState(text, authored)
+    if (authored !== null) return renderState(text, authored)
+    // The text stays; only the colours could not be had, and the reader is told why.
+    text.querySelector('.authorship-pending')?.replaceWith(h('p', { class: 'form-error', role: 'alert' }, explain(failure)))
   }
   let timer = null
   slider.addEventListener('input', () => {

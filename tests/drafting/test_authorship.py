@@ -332,3 +332,19 @@ def test_an_update_that_changes_several_places_keeps_every_other_author(
     spans = [span for span in authorship(server.log) if span.paragraph_id == paragraph]
     attributed = [(char, delegation) for text, delegation, _ in authored(server.doc, spans) for char in text]
     assert attributed == model
+
+
+def test_offsets_the_text_does_not_count_never_attribute_a_wrong_text() -> None:
+    """An embed counts in a delta's offsets but not in the text (a log from an unguarded room): the runs
+    still spell the paragraph, each part with the author it had."""
+    doc: Doc[Any] = Doc()
+    updates: list[bytes] = []
+    doc.observe(lambda event: updates.append(event.update))
+    paragraphs = bind(doc)[1]
+    paragraphs["p"] = Text("abc")
+    paragraphs["p"].insert_embed(0, {"e": 1})
+    del paragraphs["p"][2:3]  # the "b": the embed is offset 0
+    attribution = Attribution()
+    for number, update in enumerate(updates):
+        attribution.apply(update, Sender.participant(100 + number, number))
+    assert [(run.text, run.sender.delegation_id) for run in attribution.runs["p"]] == [("a", 0), ("c", 2)]

@@ -15,6 +15,7 @@ from sqlalchemy import Engine, update
 from drafting import history
 from drafting import store as store_module
 from drafting.amendments import delete_paragraph, insert_paragraph_after
+from drafting.authorship_index import attributed_at
 from drafting.errors import NotFound, StorageUnavailable
 from drafting.kinds import UpdateOrigin
 from drafting.layout import bind, read_paragraphs
@@ -137,6 +138,8 @@ def test_points_outside_the_log_and_a_gap_are_refused(engine: Engine, registered
         )
     with pytest.raises(StorageUnavailable, match="update 3 is missing"):
         history.doc_at(store, document_id, 4)
+    with pytest.raises(StorageUnavailable, match="has a gap"):  # the coloured slider's one replay too
+        attributed_at(store, document_id, 4)
 
 
 def test_the_timeline_lists_each_update_with_its_moment_and_sender(
