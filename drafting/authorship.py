@@ -72,7 +72,6 @@ class Attribution:
     def __init__(self) -> None:
         self.doc: Doc[Any] = Doc()
         self.runs: dict[str, list[Run]] = {}
-        self._texts: dict[str, str] = {}  # each paragraph's text as its runs spell it, once known
         self._sender = UNRECORDED
         self._inserted = self._deleted = 0
         self._muted = False
@@ -104,7 +103,6 @@ class Attribution:
         finally:
             self._muted = False
         self.runs = runs
-        self._texts = {}
         for key, value in self._paragraphs.items():
             self._watch(str(key), value)
 
@@ -156,7 +154,6 @@ class Attribution:
 
     def _keys(self, keys: dict[str, dict[str, Any]]) -> None:
         for key, change in keys.items():
-            self._texts.pop(key, None)
             value = change.get("newValue")
             self._watch(key, value if change.get("action") != "delete" else None)
             if change.get("action") == "delete" or not isinstance(value, Text):
@@ -168,12 +165,8 @@ class Attribution:
         runs = self.runs.get(key)
         if runs is None:  # a text this replica never saw filled (not replayed from the start)
             self.runs[key] = _merged([Run(now, UNRECORDED)])
-            self._texts[key] = now
             return
-        old_text = self._texts.get(key)
-        if old_text is None:
-            old_text = "".join(run.text for run in runs)
-        self._texts[key] = now
+        old_text = "".join(map(_TEXT, runs))
         if old_text == now:  # changed and put back in one transaction: the guard's compensation
             return
         # The runs are changed in place where the delta changes the text; the rest is not copied (a long
