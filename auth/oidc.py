@@ -19,17 +19,18 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx2
-from authlib.integrations.base_client import OAuthError
-from authlib.integrations.httpx_client import AsyncOAuth2Client
 from joserfc import jwt
 from joserfc.errors import ClaimError, InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet
 from joserfc.jws import JWSRegistry
 
 from drafting.clock import utcnow
+
+if TYPE_CHECKING:  # the HTTP clients load with the first sign-in through a provider (docs/decisions/0051)
+    import httpx2
+    from authlib.integrations.httpx_client import AsyncOAuth2Client
 
 # Signature algorithms we accept from providers: asymmetric only (HS256 would make the client secret a
 # signing key, and "none" is no signature).
@@ -228,6 +229,18 @@ def verify_id_token(
     return claims
 
 
+def _http_failure() -> type[Exception]:
+    import httpx2
+
+    return httpx2.HTTPError
+
+
+def _refusal() -> Any:  # authlib's OAuthError (authlib is untyped)
+    from authlib.integrations.base_client import OAuthError
+
+    return OAuthError
+
+
 class OidcClient:
     """One configured provider: discovery and keys cached, one authorization flow per sign-in."""
 
@@ -238,9 +251,13 @@ class OidcClient:
         self._keys: KeySet | None = None
 
     def _http(self) -> httpx2.AsyncClient:
+        import httpx2
+
         return httpx2.AsyncClient(transport=self._transport, timeout=HTTP_TIMEOUT_SECONDS)
 
     def _oauth(self, redirect_uri: str) -> AsyncOAuth2Client:
+        from authlib.integrations.httpx_client import AsyncOAuth2Client
+
         return AsyncOAuth2Client(
             client_id=self.config.client_id,
             client_secret=self.config.client_secret,
@@ -258,7 +275,7 @@ class OidcClient:
                 response = await http.get(url, **kwargs)
                 response.raise_for_status()
                 return response.json()
-        except (httpx2.HTTPError, ValueError) as exc:
+        except (_http_failure(), ValueError) as exc:
             raise ProviderUnavailable(f"the identity provider {self.config.name} did not answer") from exc
 
     async def metadata(self) -> ProviderMetadata:
@@ -316,11 +333,11 @@ class OidcClient:
                     code_verifier=request.code_verifier,
                     redirect_uri=request.redirect_uri,
                 )
-            except OAuthError as exc:
+            except _refusal() as exc:
                 raise CallbackRefused(
                     f"the identity provider did not accept the authorization code ({exc.error})"
                 ) from exc
-            except (httpx2.HTTPError, ValueError) as exc:
+            except (_http_failure(), ValueError) as exc:
                 raise ProviderUnavailable("the identity provider's token endpoint did not answer") from exc
         id_token = token.get("id_token")
         if not isinstance(id_token, str):

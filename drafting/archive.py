@@ -30,10 +30,7 @@ from drafting.archive_rows import TABLES, Row, by_document, decoded, encoded, ne
 from drafting.audit import chain_of, verify_entries
 from drafting.chain import Break, moment, sha256_hex
 from drafting.errors import BundleRefused, NotFound
-from drafting.exports.akoma_ntoso import edition_akn
-from drafting.exports.edition import revision_edition
-from drafting.exports.printed import markdown
-from drafting.exports.word import bilingual_docx, edition_docx
+from drafting.exports import bilingual_docx, edition_akn, edition_docx, markdown, revision_edition
 from drafting.log_rows import LoggedUpdate, sender_of, verify_log_rows
 from drafting.models import AuditEntry
 from drafting.revision_models import Revision

@@ -8,8 +8,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -69,7 +67,13 @@ def _sqlite_pragmas(synchronous: str) -> Any:
 
 def upgrade(engine: Engine) -> None:
     """Bring the schema to the newest migration of every branch (each area of the domain migrates
-    on its own branch from 0001 until a merge revision joins them)."""
+    on its own branch from 0001 until a merge revision joins them).
+
+    Alembic is imported here, not with the module: a serving process does not keep its 12 MB for the
+    one call at start (docs/decisions/0051)."""
+    from alembic import command
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:

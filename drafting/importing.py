@@ -12,11 +12,6 @@ import io
 import re
 import zipfile
 
-from docx import Document as open_docx
-from docx.opc.exceptions import PackageNotFoundError
-from docx.oxml.ns import qn
-from lxml.etree import LxmlError
-
 from drafting.errors import InvalidInput
 from drafting.kinds import ParagraphKind
 from drafting.layout_contract import DEFAULT_LIMITS, LayoutLimits
@@ -121,6 +116,12 @@ def paragraphs_from_docx(
     data: bytes, limits: LayoutLimits = DEFAULT_LIMITS
 ) -> list[tuple[ParagraphKind, str]]:
     """The non-empty paragraphs of a .docx file in reading order; title and heading styles are headings."""
+    # python-docx and lxml load with the first .docx, not with the server (docs/decisions/0051).
+    from docx import Document as open_docx
+    from docx.opc.exceptions import PackageNotFoundError
+    from docx.oxml.ns import qn
+    from lxml.etree import LxmlError
+
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as package:
             if sum(member.file_size for member in package.infolist()) > DOCX_XML_LIMIT:

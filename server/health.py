@@ -16,10 +16,11 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
-from redis.exceptions import RedisError
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
+
+from server import redis_link
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +74,13 @@ class Health:
         except TimeoutError:
             log.warning("health: the %s did not answer within %.0f s", what, CHECK_SECONDS)
             return False
-        except (SQLAlchemyError, RedisError, OSError) as exc:
-            log.warning("health: the %s is unreachable: %s", what, exc)
-            return False
+        except (SQLAlchemyError, OSError) as exc:
+            return _unreachable(what, exc)
+        except redis_link.failures() as exc:  # a Redis failure only: Redis is imported when it is used
+            return _unreachable(what, exc)
         return True
+
+
+def _unreachable(what: str, exc: BaseException) -> bool:
+    log.warning("health: the %s is unreachable: %s", what, exc)
+    return False

@@ -17,10 +17,8 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-import redis.asyncio
-from redis.exceptions import RedisError
-
 from auth.endings import Credential, CredentialKind, Ending, EndReason
+from server import redis_link
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +29,7 @@ Receiver = Callable[[dict[str, Any]], None]
 class Bus:
     def __init__(self, redis_url: str, prefix: str) -> None:
         self.prefix = prefix
-        self._redis: Any = redis.asyncio.Redis.from_url(redis_url)
+        self._redis: Any = redis_link.connect(redis_url)
         self._receivers: dict[str, list[Receiver]] = {}
         self._outgoing: asyncio.Queue[tuple[str, str]] | None = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -73,7 +71,7 @@ class Bus:
             channel, payload = await self._outgoing.get()
             try:
                 await self._redis.publish(channel, payload)
-            except (RedisError, OSError) as exc:
+            except redis_link.failures() as exc:
                 log.error("could not publish on %s (dropped): %s", channel, exc)
 
     async def _listen(self) -> None:
@@ -84,11 +82,11 @@ class Bus:
                 self.subscribed.set()
                 async for message in pubsub.listen():
                     self._deliver(message["channel"].decode(), message["data"])
-            except (RedisError, OSError) as exc:
+            except redis_link.failures() as exc:
                 log.error("lost the Redis subscription (retrying): %s", exc)
                 await asyncio.sleep(RETRY_SECONDS)
             finally:
-                with contextlib.suppress(RedisError, OSError):
+                with contextlib.suppress(*redis_link.failures()):
                     await pubsub.aclose()
 
     def _deliver(self, channel: str, data: bytes) -> None:

@@ -12,12 +12,14 @@ revision and the adopted text's hashes are in the preface and in `proprietary` m
 from __future__ import annotations
 
 import re
-
-from lxml import etree
+from typing import TYPE_CHECKING
 
 from drafting.exports.edition import Edition, opening_words
 from drafting.kinds import ParagraphKind
 from drafting.layout import Paragraph
+
+if TYPE_CHECKING:
+    from lxml import etree
 
 AKN = "http://docs.oasis-open.org/legaldocml/ns/akn/3.0"
 CONSENSO = "urn:consenso:edition:1"
@@ -26,6 +28,8 @@ _LABEL_NUMBER = re.compile(r"^(?:PP|OP)(.+)$")
 
 
 def _element(parent: etree._Element, tag: str, text: str | None = None, **attributes: str) -> etree._Element:
+    from lxml import etree  # lxml loads with the first export, not with the server (docs/decisions/0051)
+
     child = etree.SubElement(parent, f"{{{AKN}}}{tag}", {k.rstrip("_"): v for k, v in attributes.items()})
     if text is not None:
         child.text = text
@@ -71,6 +75,8 @@ def _meta(root: etree._Element, edition: Edition, document_id: int) -> None:
         attributes["revisionSha256"] = edition.revision_sha256
     if edition.adopted_sha256:
         attributes["adoptedSha256"] = edition.adopted_sha256
+    from lxml import etree
+
     etree.SubElement(proprietary, f"{{{CONSENSO}}}edition", attributes, nsmap={"consenso": CONSENSO})
 
 
@@ -136,6 +142,8 @@ def _classes(paragraph: Paragraph, edition: Edition) -> dict[str, str]:
 
 def edition_akn(edition: Edition, *, document_id: int = 0) -> bytes:
     """The edition as an Akoma Ntoso 3.0 document (UTF-8, with an XML declaration)."""
+    from lxml import etree
+
     root = etree.Element(f"{{{AKN}}}akomaNtoso", nsmap={None: AKN})
     statement = _element(root, "statement", name=edition.rendered.kind or "document")
     _meta(statement, edition, document_id)

@@ -11,18 +11,17 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping, Sequence
-
-from docx import Document
-from docx.document import Document as DocxDocument
-from docx.enum.style import WD_STYLE_TYPE
-from docx.shared import Pt, RGBColor
-from docx.table import _Cell
-from docx.text.paragraph import Paragraph as DocxParagraph
+from typing import TYPE_CHECKING
 
 from drafting.compilation import TALLIED, CompiledParagraph
 from drafting.exports.edition import Edition, opening_words, words_for
 from drafting.kinds import ParagraphKind, ParagraphStatus
 from drafting.layout import Paragraph
+
+if TYPE_CHECKING:
+    from docx.document import Document as DocxDocument
+    from docx.table import _Cell
+    from docx.text.paragraph import Paragraph as DocxParagraph
 
 LABEL, OPENING, STATUS = "Paragraph Label", "Opening Words", "Paragraph Status"
 INSERTED, DELETED, BY = "Inserted Text", "Deleted Text", "Proposing Delegations"
@@ -36,6 +35,11 @@ AMENDMENT = "Amendment"
 
 
 def _styled() -> DocxDocument:
+    # python-docx (and lxml) load with the first Word file, not with the server (docs/decisions/0051).
+    from docx import Document
+    from docx.enum.style import WD_STYLE_TYPE
+    from docx.shared import Pt, RGBColor
+
     document = Document()
     styles = document.styles
     for name in (LABEL, OPENING, STATUS, INSERTED, DELETED, BY):

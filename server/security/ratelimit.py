@@ -14,10 +14,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-import redis.asyncio
-from redis.exceptions import RedisError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from server import redis_link
 from server.errors import error_response
 
 log = logging.getLogger(__name__)
@@ -67,7 +66,7 @@ class RedisCounter:
     """Counts shared by every worker: INCR on a key per window, which expires after the window."""
 
     def __init__(self, url: str, prefix: str = "consenso:ratelimit:") -> None:
-        self._redis: Any = redis.asyncio.Redis.from_url(url)
+        self._redis: Any = redis_link.connect(url)
         self._prefix = prefix
 
     async def hit(self, key: str, window: int, window_seconds: int) -> int:
@@ -132,7 +131,7 @@ class RateLimitMiddleware:
         window = int(now // group.window_seconds)
         try:
             count = await self.counter.hit(f"{group.name}:{address}", window, group.window_seconds)
-        except (RedisError, OSError) as exc:
+        except redis_link.failures() as exc:
             log.warning("rate limit for %s not counted (%s): letting the request through", group.name, exc)
             return None
         if count <= group.requests:

@@ -15,12 +15,11 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import redis.asyncio
-
 from drafting import leases
 from drafting.clock import utcnow
 from drafting.errors import StorageUnavailable
 from drafting.store import Store
+from server import redis_link
 from server.pubsub import Bus
 from server.sync.committer import Committer
 from server.sync.protocol import AwarenessEntry
@@ -42,7 +41,7 @@ class InstanceRooms(Rooms):
         self.instance = instance
         self.bus = bus  # presence goes to the other instances through it (the caller subscribes `presence`)
         self.realign = realign  # run by the writer only, once it holds the lease
-        self.redis: Any = redis.asyncio.Redis.from_url(instance.redis_url)
+        self.redis: Any = redis_link.connect(instance.redis_url)
         self._shared: dict[int, Relay] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._ticker: asyncio.Task[None] | None = None

@@ -21,8 +21,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from redis.exceptions import RedisError
-
 from drafting import leases
 from drafting.clock import utcnow
 from drafting.errors import MalformedUpdate, StorageUnavailable
@@ -30,6 +28,7 @@ from drafting.guard import Rights
 from drafting.leases import Lease
 from drafting.senders import Sender
 from drafting.store import PendingUpdate, Store
+from server import redis_link
 from server.sync.peer import Peer
 from server.sync.protocol import encode_permission_denied
 from server.sync.room import Room
@@ -281,7 +280,7 @@ class Relay:
                     for fields, _ in batch:
                         pipe.xadd(self.inbox, fields, maxlen=STREAM_LENGTH, approximate=True)
                     await pipe.execute()
-            except (RedisError, OSError) as exc:
+            except redis_link.failures() as exc:
                 # Those clients' later updates would depend on these: they reconnect and resend all.
                 log.error(
                     "document %s: could not forward %d updates: %s", self.room.document_id, len(batch), exc
@@ -296,7 +295,7 @@ class Relay:
         Ids are Redis's clock in milliseconds, so a Redis that restarted empty gives later ones still."""
         try:
             found = await self.redis.xread({stream: after}, block=READ_BLOCK_MS, count=READ_COUNT)
-        except (RedisError, OSError) as exc:
+        except redis_link.failures() as exc:
             log.error("document %s: cannot read %s: %s", self.room.document_id, stream, exc)
             await asyncio.sleep(1.0)  # Redis is away: look again shortly
             return []
@@ -348,7 +347,7 @@ class Relay:
                 last = entry_id.decode()
             if entries:
                 await self.room.committed()
-                with contextlib.suppress(RedisError, OSError):
+                with contextlib.suppress(*redis_link.failures()):
                     await self.redis.set(self.inbox_done, last)
 
     async def _take_forwarded(self, fields: dict[bytes, bytes]) -> None:
@@ -419,7 +418,7 @@ class Relay:
                     for fields in batch:
                         pipe.xadd(self.committed, fields, maxlen=STREAM_LENGTH, approximate=True)
                     await pipe.execute()
-            except (RedisError, OSError) as exc:
+            except redis_link.failures() as exc:
                 # The replicas see the gap in the numbers at the next update and read the log.
                 log.error(
                     "document %s: could not publish %d entries: %s", self.room.document_id, len(batch), exc
