@@ -17,9 +17,10 @@ from pycrdt import Doc
 from sqlalchemy import select, update
 
 from drafting.authorship import Attribution, AuthoredSpan, Run
-from drafting.errors import NotFound, StorageUnavailable
+from drafting.errors import NotFound
 from drafting.kinds import UpdateOrigin
 from drafting.layout import bind
+from drafting.log_rows import check_unbroken
 from drafting.models import DocumentCheckpoint
 from drafting.senders import Sender
 from drafting.store import Store, unpack_state
@@ -105,8 +106,7 @@ def attributed_at(store: Store, document_id: int, seq: int) -> tuple[Doc[Any], l
     attribution, start = _seeded(store, document_id, seq)
     try:
         rows = list(store.log(document_id, after=start, upto=seq, links=False))
-        if [row.seq for row in rows] != list(range(start + 1, seq + 1)):  # as history.doc_at refuses it
-            raise StorageUnavailable(f"document {document_id}: the log between {start} and {seq} has a gap")
+        check_unbroken(document_id, start, [row.seq for row in rows], upto=seq)
         attribution.replay(rows)
         return attribution.doc, attribution.spans()
     finally:

@@ -16,7 +16,8 @@ from pycrdt import Doc
 
 from drafting import store as stored
 from drafting.chain import moment
-from drafting.errors import NotFound, StorageUnavailable
+from drafting.errors import NotFound
+from drafting.log_rows import check_unbroken
 from drafting.rendered import RenderedText, render
 from drafting.senders import Sender
 from drafting.store import Checkpoint, Store
@@ -34,14 +35,10 @@ def doc_at(store: Store, document_id: int, seq: int) -> Doc[Any]:
     doc: Doc[Any] = Doc()
     if state is not None:
         apply_checked(doc, state)
-    expected = checkpoint_seq
-    for row_seq, data in store.updates_between(document_id, checkpoint_seq, seq):
-        expected += 1
-        if row_seq != expected:
-            raise StorageUnavailable(f"document {document_id}: update {expected} is missing from the log")
+    tail = list(store.updates_between(document_id, checkpoint_seq, seq))
+    check_unbroken(document_id, checkpoint_seq, [row_seq for row_seq, _ in tail], upto=seq)
+    for _, data in tail:
         apply_checked(doc, data)
-    if expected != seq:
-        raise StorageUnavailable(f"document {document_id}: the log stops at update {expected}")
     return doc
 
 

@@ -142,3 +142,13 @@ def folded_rows(
             row = replace(row, digest=previous)
         found.append(row)
     return found
+
+
+def check_unbroken(document_id: int, after: int, seqs: Sequence[int], upto: int | None = None) -> None:
+    """Refuse a stretch of the log read for a replay unless it runs after+1, after+2, … (and reaches
+    `upto` when one is given): a missing row is a damaged store, never a shorter history."""
+    for expected, seq in enumerate(seqs, after + 1):
+        if seq != expected:
+            raise StorageUnavailable(f"document {document_id}: update {expected} is missing from the log")
+    if upto is not None and after + len(seqs) != upto:
+        raise StorageUnavailable(f"document {document_id}: the log stops at update {after + len(seqs)}")

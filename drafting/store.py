@@ -30,6 +30,7 @@ from drafting.clock import utcnow
 from drafting.errors import StorageUnavailable
 from drafting.log_rows import (
     LoggedUpdate,
+    check_unbroken,
     folded_rows,
     log_digest,
     log_genesis,
@@ -181,9 +182,7 @@ class Store:
             checkpoint_seq = latest.seq if latest else 0
             state = unpack_state(latest.state, latest.compression) if latest else None
             tail = _between(connection, document_id, checkpoint_seq, None)
-        expected = list(range(checkpoint_seq + 1, checkpoint_seq + 1 + len(tail)))
-        if [seq for seq, _ in tail] != expected:
-            raise StorageUnavailable(f"document {document_id}: gap in the update log after {checkpoint_seq}")
+        check_unbroken(document_id, checkpoint_seq, [seq for seq, _ in tail])
         return StoredDocument(state, checkpoint_seq, [data for _, data in tail])
 
     def last_seq(self, document_id: int) -> int:
