@@ -21,7 +21,7 @@ from drafting.log_rows import check_unbroken
 from drafting.rendered import RenderedText, render
 from drafting.senders import Sender
 from drafting.store import Checkpoint, Store
-from drafting.updates import apply_checked
+from drafting.updates import apply_checked, replayed
 
 TIMELINE_LIMIT = 10_000
 
@@ -32,14 +32,9 @@ def doc_at(store: Store, document_id: int, seq: int) -> Doc[Any]:
     if not 1 <= seq <= last:
         raise NotFound("update of the log", f"{seq} of document {document_id} (it has 1 to {last})")
     checkpoint_seq, state = store.checkpoint_upto(document_id, seq)
-    doc: Doc[Any] = Doc()
-    if state is not None:
-        apply_checked(doc, state)
     tail = list(store.updates_between(document_id, checkpoint_seq, seq))
     check_unbroken(document_id, checkpoint_seq, [row_seq for row_seq, _ in tail], upto=seq)
-    for _, data in tail:
-        apply_checked(doc, data)
-    return doc
+    return replayed(state, [data for _, data in tail])
 
 
 def text_at(store: Store, document_id: int, seq: int) -> RenderedText:

@@ -43,7 +43,7 @@ from drafting.log_rows import (
 from drafting.models import DocumentCheckpoint, DocumentLogSegment, DocumentUpdate
 from drafting.segments import SEGMENT, FoldedRows
 from drafting.senders import UNRECORDED, Sender
-from drafting.updates import apply_checked
+from drafting.updates import replayed
 
 KEEP_CHECKPOINTS = 2  # the newest ones, whatever their spacing
 HISTORY_EVERY = 5000  # besides those, the first checkpoint at or after each multiple of this stays
@@ -76,12 +76,7 @@ class StoredDocument:
         return self.checkpoint_seq + len(self.tail)
 
     def to_doc(self) -> Doc[Any]:
-        doc: Doc[Any] = Doc()
-        if self.checkpoint is not None:
-            apply_checked(doc, self.checkpoint)
-        for update in self.tail:
-            apply_checked(doc, update)
-        return doc
+        return replayed(self.checkpoint, self.tail)
 
 
 def pack_state(state: bytes) -> tuple[bytes, str]:

@@ -7,6 +7,7 @@ able to take a room down with one.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from pycrdt import Doc
@@ -30,3 +31,15 @@ def apply_checked(doc: Doc[Any], update: bytes) -> None:
         if not is_engine_panic(exc):
             raise
         raise MalformedUpdate(f"the CRDT engine could not apply it ({exc})") from exc
+
+
+def replayed(state: bytes | None, updates: Iterable[bytes]) -> Doc[Any]:
+    """The document a state and the updates after it make. The updates go in one transaction: on a tail
+    of thousands of keystrokes that takes about half the time of a transaction each, for the same document."""
+    doc: Doc[Any] = Doc()
+    if state is not None:
+        apply_checked(doc, state)
+    with doc.transaction():
+        for update in updates:
+            apply_checked(doc, update)
+    return doc
