@@ -24,6 +24,14 @@ def keystrokes(
     initial: bytes, count: int, *, style: str = "runs", editors: int = 20, burst: int = 50, seed: int = 7
 ) -> Iterator[bytes]:
     """Yield `count` single-keystroke updates that apply, in order, on top of the state `initial`."""
+    for _, update in typed(initial, count, style=style, editors=editors, burst=burst, seed=seed):
+        yield update
+
+
+def typed(
+    initial: bytes, count: int, *, style: str = "runs", editors: int = 20, burst: int = 50, seed: int = 7
+) -> Iterator[tuple[int, bytes]]:
+    """The same keystrokes, each with the editor (0 … editors - 1) who typed it."""
     rng = random.Random(seed)
     docs: list[Doc[Any]] = []
     for _ in range(editors):
@@ -60,7 +68,8 @@ def keystrokes(
                 index += 1
             produced += 1
         doc.unobserve(subscription)
-        yield from captured
+        for update in captured:
+            yield typist, update
         merged = merge_updates(*captured)
         for other, other_doc in enumerate(docs):
             if other != typist:

@@ -6,6 +6,11 @@ room commits it (drafting.store.Store.commit in batches, a checkpoint at the end
 which checkpoints stay. Each point is `history.doc_at` + `render` (what a time slider shows), with a fresh
 engine per point so SQLite's page cache starts empty (the OS file cache stays warm); points are spread
 uniformly over the log, plus the worst ones: just before each kept checkpoint.
+
+Each keystroke is logged under its typist, as the server logs a participant's update: the 20 editors of
+bench.history are two delegates of each of ten delegations, so the authorship replay splits and merges
+runs of several delegations, as in a real draft (with one sender for the whole log, every paragraph would
+be one run).
 """
 
 from __future__ import annotations
@@ -18,13 +23,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pycrdt import Doc
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from bench.cold_open import _document
-from bench.history import keystrokes
+from bench.history import typed
 from drafting import history
 from drafting.authorship_index import authorship_at, index
+from drafting.catalogue import add_delegation, add_user
 from drafting.database import make_engine, upgrade
-from drafting.kinds import UpdateOrigin
+from drafting.kinds import DelegationKind, Role
 from drafting.rendered import render
 from drafting.senders import Sender
 from drafting.store import Checkpoint, PendingUpdate, Store
@@ -63,11 +71,11 @@ def run(updates: int = 100_000, *, style: str = "runs", points: int = 40, seed: 
         replica: Doc = Doc()
         replica.apply_update(initial)
         seq, last_checkpoint, batch = 1, 0, []
-        sender = Sender(UpdateOrigin.CLIENT, None, None)
-        for update in keystrokes(initial, updates - 1, style=style):
+        senders = _typists(engine)
+        for typist, update in typed(initial, updates - 1, style=style, editors=len(senders)):
             seq += 1
             replica.apply_update(update)
-            batch.append(PendingUpdate(document_id, seq, update, sender))
+            batch.append(PendingUpdate(document_id, seq, update, senders[typist]))
             if len(batch) == BATCH:
                 checkpoints = []
                 if seq - last_checkpoint >= ROOM_CHECKPOINT_EVERY:
@@ -107,6 +115,20 @@ def run(updates: int = 100_000, *, style: str = "runs", points: int = 40, seed: 
             result.authorship_ms.append((time.perf_counter() - started) * 1000)
         engine.dispose()
         return result
+
+
+def _typists(engine: Engine) -> list[Sender]:
+    """Twenty delegates, two of each of ten delegations (MEX, which `_document` made, among them)."""
+    codes = ["MEX", "BLZ", "CAN", "CRI", "SLV", "GTM", "HND", "NIC", "PAN", "DOM"]
+    with Session(engine) as session, session.begin():
+        for code in codes[1:]:
+            add_delegation(session, code, code, DelegationKind.MEMBER_STATE)
+        users = [
+            add_user(session, f"typist{n}@{code.lower()}.example", f"Typist {n}", Role.DELEGATE, code)
+            for code in codes
+            for n in (1, 2)
+        ]
+        return [Sender.participant(user.id, user.delegation_id) for user in users]
 
 
 def _at(url: str, document_id: int, seq: int) -> tuple[float, float]:
