@@ -14,11 +14,12 @@ Spans count UTF-16 units, as the browser does (docs/decisions/0006).
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
-from itertools import accumulate
+from itertools import accumulate, islice
 from operator import attrgetter
 from typing import Any
 
@@ -81,6 +82,8 @@ class Attribution:
         # works out each event's target and path too): a replay passes here on every keystroke.
         self._watched: dict[str, tuple[Text, Subscription]] = {}
         self._deltas: list[tuple[str, Text, Sequence[dict[str, Any]]]] = []
+        # What the last delta of each paragraph left known of its runs, while they are that list.
+        self._known: dict[str, _Known] = {}
 
     def apply(self, update: bytes, sender: Sender) -> tuple[int, int]:
         """Apply one update under `sender`; returns the code points it inserted and deleted."""
@@ -89,10 +92,15 @@ class Attribution:
             apply_checked(self.doc, update)
         finally:
             deltas, self._deltas = self._deltas, []
+        # Two deltas of one text come from a change to `doc` outside `apply` (a transaction gives one): the
+        # first is not to the text as it is now, so what was known of its runs is of no use to either.
+        repeated = {key for key, count in Counter(key for key, _, _ in deltas).items() if count > 1}
         for key, text, delta in deltas:  # read after the transaction: the text as it left it
             watched = self._watched.get(key)
             if watched is not None and watched[0] is text:
-                self._delta(key, delta, str(text))
+                if key in repeated:
+                    self._known.pop(key, None)
+                self._delta(key, delta, text)
         return self._inserted, self._deleted
 
     def seed(self, state: bytes, runs: dict[str, list[Run]]) -> None:
@@ -103,6 +111,7 @@ class Attribution:
         finally:
             self._muted = False
         self.runs = runs
+        self._known = {}
         for key, value in self._paragraphs.items():
             self._watch(str(key), value)
 
@@ -154,6 +163,7 @@ class Attribution:
 
     def _keys(self, keys: dict[str, dict[str, Any]]) -> None:
         for key, change in keys.items():
+            self._known.pop(key, None)
             value = change.get("newValue")
             self._watch(key, value if change.get("action") != "delete" else None)
             if change.get("action") == "delete" or not isinstance(value, Text):
@@ -161,29 +171,58 @@ class Attribution:
                 continue
             self.runs[key] = self._carried(self.runs.get(key, []), str(value))
 
-    def _delta(self, key: str, delta: Sequence[dict[str, Any]], now: str) -> None:
+    def _delta(self, key: str, delta: Sequence[dict[str, Any]], text: Text) -> None:
         runs = self.runs.get(key)
         if runs is None:  # a text this replica never saw filled (not replayed from the start)
-            self.runs[key] = _merged([Run(now, UNRECORDED)])
+            self.runs[key] = _merged([Run(str(text), UNRECORDED)])
             return
-        old_text = "".join(map(_TEXT, runs))
-        if old_text == now:  # changed and put back in one transaction: the guard's compensation
-            return
+        known = self._known.pop(key, None)  # put back once the runs spell the text again
+        if known is None or known.runs is not runs or len(known.ends) != len(runs):
+            known = _Known(runs, list(accumulate(map(len, map(_TEXT, runs)))), None)
+        inserted_bytes = deleted_bytes = 0
+        embeds = False
+        for op in delta:
+            if "retain" in op:
+                continue
+            if "delete" in op:
+                deleted_bytes += int(op["delete"])
+            elif isinstance(op.get("insert"), str):
+                inserted_bytes += len(op["insert"].encode("utf-8"))
+            else:
+                embeds = True
+        old_text: str | None = None
+        encoded = known.encoded
+        if encoded is None:
+            old_text = "".join(map(_TEXT, runs))
+            encoded = old_text.encode("utf-8")
+        # The runs spell a text without embeds and the delta inserts none: its offsets are bytes of the
+        # runs' text, which it turns into the text as it is now; no need to read that, nor to check it.
+        plain = old_text is None and not embeds and len(text) == len(encoded) + inserted_bytes - deleted_bytes
+        now: str | None = None
+        if not plain or inserted_bytes == deleted_bytes:
+            now = str(text)
+            if (encoded.decode("utf-8") if old_text is None else old_text) == now:
+                # changed and put back in one transaction: the guard's compensation
+                self._remember(key, known, encoded, text)
+                return
         # The runs are changed in place where the delta changes the text; the rest is not copied (a long
         # history replays thousands of keystrokes into paragraphs of hundreds of runs).
-        encoded = old_text.encode("utf-8")
+        ends = known.ends
         byte = point = 0  # where the delta has reached in the old text
         shift = 0  # how much longer the runs' text is than the old text, before `point`
         start: int | None = None  # where the change being read began, in the old text
         inserted = ""
+        pieces: list[bytes] = []  # the new text's UTF-8, when plain
         for op in delta:
             if "retain" in op:
                 if start is not None:
-                    shift += self._splice(runs, start + shift, point + shift, inserted)
+                    shift += self._splice(runs, ends, start + shift, point + shift, inserted)
                     start, inserted = None, ""
                 step = int(op["retain"])
-                point += len(encoded[byte : byte + step].decode("utf-8"))
+                retained = encoded[byte : byte + step]
+                point += len(retained.decode("utf-8"))
                 byte += step
+                pieces.append(retained)
             elif "delete" in op:
                 start = point if start is None else start
                 step = int(op["delete"])
@@ -192,15 +231,27 @@ class Attribution:
             elif isinstance(op.get("insert"), str):
                 start = point if start is None else start
                 inserted += op["insert"]
+                pieces.append(op["insert"].encode("utf-8"))
         if start is not None:
-            shift += self._splice(runs, start + shift, point + shift, inserted)
-        if "".join(map(_TEXT, runs)) != now:  # offsets the text does not count (embeds): never attribute
+            shift += self._splice(runs, ends, start + shift, point + shift, inserted)
+        if plain or now is None:  # (`now` is read whenever the delta is not plain)
+            pieces.append(encoded[byte:])
+            self._known[key] = _Known(runs, ends, b"".join(pieces))
+        elif "".join(map(_TEXT, runs)) != now:  # offsets the text does not count (embeds): never attribute
             self.runs[key] = self._carried(runs, now)  # a wrong text
+        else:
+            self._remember(key, known, now.encode("utf-8"), text)
 
-    def _splice(self, runs: list[Run], start: int, end: int, inserted: str) -> int:
+    def _remember(self, key: str, known: _Known, encoded: bytes, text: Text) -> None:
+        """Keep what is known of runs that spell `text`, whose UTF-8 is `encoded` (if it has no embed,
+        which `len` counts)."""
+        self._known[key] = _Known(known.runs, known.ends, encoded if len(text) == len(encoded) else None)
+
+    def _splice(self, runs: list[Run], ends: list[int], start: int, end: int, inserted: str) -> int:
         """Put `inserted` in place of code points start..end of the runs' text; returns the change of
-        length."""
-        ends = list(accumulate(map(len, map(_TEXT, runs))))  # where each run ends (no run is empty)
+        length. `ends`, where each run ends (no run is empty), is kept up to date."""
+        head = max(bisect_left(ends, start) - 1, 0)  # the runs before are left as they are
+        tail = len(runs) - min(bisect_right(ends, end) + 2, len(runs))  # so are the last `tail`, shifted
         last, _ = _cut(runs, ends, end)  # the end first: cutting there leaves `ends` right before it
         first = last
         if start < end:
@@ -210,7 +261,15 @@ class Attribution:
         runs[first:last] = carried
         _merge_at(runs, first + len(carried))
         _merge_at(runs, first)
-        return len(inserted) - (end - start)
+        change = len(inserted) - (end - start)
+        # Rebuilt from `head` on, the tail's only shifted: a paragraph can have thousands of runs.
+        shifted = [position + change for position in ends[len(ends) - tail :]]
+        rebuilt = accumulate(
+            map(len, map(_TEXT, runs[head : len(runs) - tail])), initial=ends[head - 1] if head else 0
+        )
+        ends[head:] = islice(rebuilt, 1, None)
+        ends += shifted
+        return change
 
     def _carried(self, removed: Sequence[Run], inserted: str) -> list[Run]:
         """`inserted` in place of `removed`: what comes back unchanged keeps its author."""
@@ -239,6 +298,15 @@ class Attribution:
                 self._inserted += len(text)
                 result.append(Run(text, self._sender))
         return _merged(result)
+
+
+@dataclass(frozen=True)
+class _Known:
+    """What is known of a paragraph's runs, while they are this list, changed only by `_delta`."""
+
+    runs: list[Run]
+    ends: list[int]  # where each run ends, in code points
+    encoded: bytes | None  # their text in UTF-8, if it is the paragraph's and the paragraph has no embed
 
 
 def _cut(runs: list[Run], ends: Sequence[int], point: int) -> tuple[int, bool]:

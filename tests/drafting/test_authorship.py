@@ -348,3 +348,33 @@ def test_offsets_the_text_does_not_count_never_attribute_a_wrong_text() -> None:
     for number, update in enumerate(updates):
         attribution.apply(update, Sender.participant(100 + number, number))
     assert [(run.text, run.sender.delegation_id) for run in attribution.runs["p"]] == [("a", 0), ("c", 2)]
+
+
+def test_a_text_with_an_embed_is_never_read_through_its_length_alone() -> None:
+    """The embed counts one in the text's length, so the runs' UTF-8 length after a delta can match it
+    while they spell a wrong text; once the embed is gone, typing is attributed as before."""
+    doc: Doc[Any] = Doc()
+    updates: list[bytes] = []
+    doc.observe(lambda event: updates.append(event.update))
+    paragraphs = bind(doc)[1]
+    paragraphs["p"] = Text("xy")
+    paragraphs["p"].insert(2, "abc")
+    paragraphs["p"].insert_embed(0, {"e": 1})
+    del paragraphs["p"][1:6]  # all the characters: the embed is offset 0
+    paragraphs["p"].insert(1, "ñ")
+    del paragraphs["p"][0:1]  # the embed
+    paragraphs["p"].insert(2, "d")
+    attribution = Attribution()
+    texts = []
+    for number, update in enumerate(updates):
+        attribution.apply(update, Sender.participant(100 + number, number))
+        texts.append([(run.text, run.sender.delegation_id) for run in attribution.runs["p"]])
+    assert texts == [
+        [("xy", 0)],
+        [("xy", 0), ("abc", 1)],
+        [("xy", 0), ("abc", 1)],
+        [],
+        [("ñ", 4)],
+        [("ñ", 4)],
+        [("ñ", 4), ("d", 6)],
+    ]
