@@ -15,8 +15,8 @@ from typing import Any
 
 from sqlalchemy import Column, ColumnElement, Connection, MetaData, Table, select
 
+from drafting.log_reads import unfolded as unfolded_rows
 from drafting.log_rows import row_values
-from drafting.store import unfolded as unfolded_rows
 
 Row = dict[str, Any]
 

@@ -24,9 +24,9 @@ from drafting.chain import Break, genesis, link, missing, moment, sha256_hex
 from drafting.errors import Conflict, InvalidInput, MalformedUpdate, NotFound
 from drafting.labels import number
 from drafting.layout import DOCUMENT_KEY, Paragraph, bind
+from drafting.log_reads import digest_at
 from drafting.rendered import RenderedText, from_json, render, to_canonical
 from drafting.revision_models import Revision
-from drafting.store import digest_at
 from drafting.updates import apply_checked
 
 NAME_LIMIT = 80

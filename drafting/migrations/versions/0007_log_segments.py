@@ -35,7 +35,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Unfold every segment back into rows of document_updates, then drop the table."""
-    from drafting.store import unfold_all  # the code that reads segments, at this revision
+    from drafting.log_reads import unfold_all  # the code that reads segments, at this revision
 
     unfold_all(op.get_bind())
     op.drop_table("document_log_segments")
