@@ -76,8 +76,11 @@ class Health:
             return False
         except (SQLAlchemyError, OSError) as exc:
             return _unreachable(what, exc)
-        except redis_link.failures() as exc:  # a Redis failure only: Redis is imported when it is used
-            return _unreachable(what, exc)
+        except Exception as exc:
+            # Redis's own errors, asked about only where Redis is used: asking imports it (decision 0051).
+            if self.redis is not None and isinstance(exc, redis_link.failures()):
+                return _unreachable(what, exc)
+            raise
         return True
 
 

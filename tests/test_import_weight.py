@@ -1,6 +1,9 @@
 """A serving process loads only the libraries it uses (docs/decisions/0051): the migrations, Word and XML,
 Redis and the OpenID Connect client are imported by the first call that needs them, so one instance on its
-own keeps none of their memory."""
+own keeps none of their memory. The application is built as `consenso serve` builds it, started, and asked
+for its health and for a refused request; the health check is also asked while its database cannot answer
+(which must not load Redis to name the error). httpx2 is checked before the test client, which uses it
+itself, is imported."""
 
 from __future__ import annotations
 
@@ -29,6 +32,16 @@ from starlette.testclient import TestClient  # which itself speaks HTTP through 
 with TestClient(app) as client:
     assert client.get("/healthz").status_code == 200
     assert client.get("/api/documents").status_code == 401
+    health = app.state.services.health
+
+    def broken():
+        raise RuntimeError("the database driver failed")  # neither SQLAlchemy's error nor OSError
+
+    health._select_one = broken
+    try:
+        client.get("/healthz")
+    except RuntimeError:
+        pass
 print(json.dumps({"built": built, "served": loaded(set(sys.argv[1:]) - {"httpx2"})}))
 """
 
