@@ -16,6 +16,8 @@ from drafting.errors import MalformedUpdate
 
 # What pycrdt reports for a transaction that changed nothing.
 EMPTY_UPDATE = b"\x00\x00"
+# How pycrdt begins the RuntimeError of an update Yrs cannot integrate.
+CANNOT_APPLY = "Cannot apply update"
 
 
 def is_engine_panic(exc: BaseException) -> bool:
@@ -23,9 +25,16 @@ def is_engine_panic(exc: BaseException) -> bool:
 
 
 def apply_checked(doc: Doc[Any], update: bytes) -> None:
+    """Apply `update`; a malformed one raises MalformedUpdate. Yrs may have applied part of it by then
+    (a RuntimeError "Cannot apply update: block parent …" comes after the structs before it went in): the
+    caller that keeps the document puts it back (drafting.shadow resets its replica)."""
     try:
         doc.apply_update(update)
     except ValueError as exc:
+        raise MalformedUpdate(str(exc)) from exc
+    except RuntimeError as exc:  # an item whose parent is not a shared type, in a hand-made update
+        if not str(exc).startswith(CANNOT_APPLY):
+            raise
         raise MalformedUpdate(str(exc)) from exc
     except BaseException as exc:
         if not is_engine_panic(exc):

@@ -298,6 +298,40 @@ def test_a_malformed_update_is_refused_and_the_guard_keeps_working(room: Room) -
     assert texts(room.server)[room.open] == "Y" + OPEN_TEXT
 
 
+def _varuint(number: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte, number = number & 0x7F, number >> 7
+        if not number:
+            return bytes(out + bytes([byte]))
+        out.append(byte | 0x80)
+
+
+def test_an_update_yrs_applies_only_in_part_is_refused_and_leaves_nothing(room: Room) -> None:
+    """A hand-made update: a new root type, then a character whose parent is another character. Yrs puts
+    the first in and raises a RuntimeError at the second; the guard must refuse it whole."""
+    client = room.client()
+    insert_at(client, room.open, 0, "A")  # the character (client, 0)
+    assert room.send(client, DELEGATE).accepted
+    before = state(room.server)
+    hostile = (
+        b"\x01\x02" + _varuint(client.client_id + 1) + b"\x00"  # one client, two structs from clock 0
+        + b"\x04\x01\x04junk\x01Q"  # a string in a new root "junk"
+        + b"\x04\x00" + _varuint(client.client_id) + b"\x00\x01Z"  # a string whose parent is (client, 0)
+        + b"\x00"  # no deletions
+    )  # fmt: skip
+    with pytest.raises(MalformedUpdate, match="Cannot apply update"):
+        room.guard.apply(hostile, DELEGATE)
+    assert state(room.server) == before
+    assert "junk" not in list(room.server.keys())
+    with client.transaction():  # the guard's replica is the document again: a lock still holds
+        insert_at(client, room.locked, 0, "X")
+        insert_at(client, room.open, 0, "Y")
+    assert room.send(client, DELEGATE).refused == (LOCKED_REFUSAL,)
+    assert texts(room.server)[room.open] == "YA" + OPEN_TEXT
+    assert "junk" not in list(room.server.keys())
+
+
 def test_apply_guarded_is_the_one_off_form(room: Room) -> None:
     room.guard.close()
     client = room.client()
