@@ -134,3 +134,10 @@ def text_item_id(doc: Doc[Any], paragraph_id: str) -> Id:
     ]
     assert found, f"no Y.Text for {paragraph_id}"
     return found[-1]
+
+
+def partly_applicable(client: int, character: Id) -> bytes:
+    """A string in a new root "junk", then a string whose parent is `character`, which is no shared type:
+    Yrs puts the first in, then refuses the second (pycrdt's RuntimeError "Cannot apply update: block
+    parent … must be deleted or shared ref type")."""
+    return update(client, 0, [Struct(text("Q"), parent="junk"), Struct(text("Z"), parent=character)])

@@ -10,6 +10,7 @@ from drafting.errors import MalformedUpdate
 from drafting.guard import Guard, apply_guarded
 from drafting.layout import DOCUMENT_KEY, bind
 from drafting.textpos import utf8_offset
+from tests.drafting import raw_updates as raw
 from tests.drafting.guard_room import (
     DELEGATE,
     EDITOR,
@@ -298,15 +299,6 @@ def test_a_malformed_update_is_refused_and_the_guard_keeps_working(room: Room) -
     assert texts(room.server)[room.open] == "Y" + OPEN_TEXT
 
 
-def _varuint(number: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte, number = number & 0x7F, number >> 7
-        if not number:
-            return bytes(out + bytes([byte]))
-        out.append(byte | 0x80)
-
-
 def test_an_update_yrs_applies_only_in_part_is_refused_and_leaves_nothing(room: Room) -> None:
     """A hand-made update: a new root type, then a character whose parent is another character. Yrs puts
     the first in and raises a RuntimeError at the second; the guard must refuse it whole."""
@@ -314,12 +306,7 @@ def test_an_update_yrs_applies_only_in_part_is_refused_and_leaves_nothing(room: 
     insert_at(client, room.open, 0, "A")  # the character (client, 0)
     assert room.send(client, DELEGATE).accepted
     before = state(room.server)
-    hostile = (
-        b"\x01\x02" + _varuint(client.client_id + 1) + b"\x00"  # one client, two structs from clock 0
-        + b"\x04\x01\x04junk\x01Q"  # a string in a new root "junk"
-        + b"\x04\x00" + _varuint(client.client_id) + b"\x00\x01Z"  # a string whose parent is (client, 0)
-        + b"\x00"  # no deletions
-    )  # fmt: skip
+    hostile = raw.partly_applicable(client.client_id + 1, (client.client_id, 0))
     with pytest.raises(MalformedUpdate, match="Cannot apply update"):
         room.guard.apply(hostile, DELEGATE)
     assert state(room.server) == before

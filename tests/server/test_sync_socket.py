@@ -26,6 +26,7 @@ from server.sync.protocol import (
     encode_awareness_entries,
     encode_sync,
 )
+from tests.drafting import raw_updates as raw
 from tests.server.conftest import App
 from tests.support.yclient import YClient
 
@@ -177,6 +178,28 @@ def test_bad_input_closes_only_that_socket_with_the_fitting_code(app: App, frame
     until(bystander, watcher, lambda _m: text_of(watcher, 0).startswith("Sigue 👍 "))
     editor.close()
     bystander.close()
+
+
+def test_an_update_the_engine_applies_only_in_part_closes_with_1007_and_leaves_nothing(app: App) -> None:
+    bystander, watcher = connect(app, DELEGATE_GTM)
+    attacker, client = connect(app, HEAD_MEX)
+    client.text(client.order[0]).insert(0, "A")  # the attacker's character (its client id, clock 0)
+    send_updates(attacker, client)
+    until(bystander, watcher, lambda _m: text_of(watcher, 0).startswith("A"))
+    own = client.doc.client_id
+    attacker.send_bytes(encode_sync(SyncType.UPDATE, raw.partly_applicable(own + 1, (own, 0))))
+    closed = next(m for m in (attacker.receive() for _ in range(50)) if m["type"] == "websocket.close")
+    assert closed["code"] == 1007 and "malformed" in closed["reason"]
+    # The document carries on, and holds nothing of the refused update.
+    editor, other = connect(app, HEAD_MEX)
+    other.text(other.order[0]).insert(0, "Sigue ")
+    send_updates(editor, other)
+    until(bystander, watcher, lambda _m: text_of(watcher, 0).startswith("Sigue A"))
+    late, newcomer = connect(app, DELEGATE_GTM)
+    assert "junk" not in list(newcomer.doc.keys())
+    assert text_of(newcomer, 0).startswith("Sigue A")
+    for socket in (late, editor, bystander):
+        socket.close()
 
 
 def test_a_text_frame_is_refused_with_1003(app: App) -> None:
