@@ -213,27 +213,31 @@ class Attribution:
         start: int | None = None  # where the change being read began, in the old text
         inserted = ""
         pieces: list[bytes] = []  # the new text's UTF-8, when plain
-        for op in delta:
-            if "retain" in op:
-                if start is not None:
-                    shift += self._splice(runs, ends, start + shift, point + shift, inserted)
-                    start, inserted = None, ""
-                step = int(op["retain"])
-                retained = encoded[byte : byte + step]
-                point += len(retained.decode("utf-8"))
-                byte += step
-                pieces.append(retained)
-            elif "delete" in op:
-                start = point if start is None else start
-                step = int(op["delete"])
-                point += len(encoded[byte : byte + step].decode("utf-8"))
-                byte += step
-            elif isinstance(op.get("insert"), str):
-                start = point if start is None else start
-                inserted += op["insert"]
-                pieces.append(op["insert"].encode("utf-8"))
-        if start is not None:
-            shift += self._splice(runs, ends, start + shift, point + shift, inserted)
+        try:
+            for op in delta:
+                if "retain" in op:
+                    if start is not None:
+                        shift += self._splice(runs, ends, start + shift, point + shift, inserted)
+                        start, inserted = None, ""
+                    step = int(op["retain"])
+                    retained = encoded[byte : byte + step]
+                    point += len(retained.decode("utf-8"))
+                    byte += step
+                    pieces.append(retained)
+                elif "delete" in op:
+                    start = point if start is None else start
+                    step = int(op["delete"])
+                    point += len(encoded[byte : byte + step].decode("utf-8"))
+                    byte += step
+                elif isinstance(op.get("insert"), str):
+                    start = point if start is None else start
+                    inserted += op["insert"]
+                    pieces.append(op["insert"].encode("utf-8"))
+            if start is not None:
+                shift += self._splice(runs, ends, start + shift, point + shift, inserted)
+        except UnicodeDecodeError:  # an offset inside a character: embeds shifted them (never when plain)
+            self.runs[key] = self._carried(runs, str(text) if now is None else now)
+            return
         if plain or now is None:  # (`now` is read whenever the delta is not plain)
             pieces.append(encoded[byte:])
             self._known[key] = _Known(runs, ends, b"".join(pieces))

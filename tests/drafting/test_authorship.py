@@ -378,3 +378,19 @@ def test_a_text_with_an_embed_is_never_read_through_its_length_alone() -> None:
         [("ñ", 4)],
         [("ñ", 4), ("d", 6)],
     ]
+
+
+def test_an_embed_that_shifts_offsets_into_a_character_is_carried_not_a_crash() -> None:
+    """With an embed before it, a delta's byte offsets cut "ñ" in two in the runs' text: the replay takes
+    the text as it is (what came back keeps its author) instead of failing."""
+    doc: Doc[Any] = Doc()
+    updates: list[bytes] = []
+    doc.observe(lambda event: updates.append(event.update))
+    paragraphs = bind(doc)[1]
+    paragraphs["p"] = Text("ñb")
+    paragraphs["p"].insert_embed(0, {"e": 1})
+    paragraphs["p"].insert(1, "c")  # after the embed: offset 1, inside "ñ" for the runs
+    attribution = Attribution()
+    for number, update in enumerate(updates):
+        attribution.apply(update, Sender.participant(100 + number, number))
+    assert [(run.text, run.sender.delegation_id) for run in attribution.runs["p"]] == [("c", 2), ("ñb", 0)]
