@@ -9,7 +9,7 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pycrdt import Doc, Text, TransactionEvent
+from pycrdt import Doc, Map, Text, TransactionEvent
 
 from drafting.activity import edits_by_minute
 from drafting.amendments import replace_text
@@ -334,29 +334,38 @@ def test_an_update_that_changes_several_places_keeps_every_other_author(
     assert attributed == model
 
 
-def test_offsets_the_text_does_not_count_never_attribute_a_wrong_text() -> None:
-    """An embed counts in a delta's offsets but not in the text (a log from an unguarded room): the runs
-    still spell the paragraph, each part with the author it had."""
+def recorded() -> tuple[Map[Any], list[bytes]]:
+    """The paragraphs of a new document, and the updates each change to them makes."""
     doc: Doc[Any] = Doc()
     updates: list[bytes] = []
     doc.observe(lambda event: updates.append(event.update))
-    paragraphs = bind(doc)[1]
+    return bind(doc)[1], updates
+
+
+def runs_of_p(updates: list[bytes]) -> list[list[tuple[str, int | None]]]:
+    """Paragraph "p"'s runs (text, delegation) after each update, the n-th sent by delegation n."""
+    attribution = Attribution()
+    found = []
+    for number, update in enumerate(updates):
+        attribution.apply(update, Sender.participant(100 + number, number))
+        found.append([(run.text, run.sender.delegation_id) for run in attribution.runs["p"]])
+    return found
+
+
+def test_offsets_the_text_does_not_count_never_attribute_a_wrong_text() -> None:
+    """An embed counts in a delta's offsets but not in the text (a log from an unguarded room): the runs
+    still spell the paragraph, each part with the author it had."""
+    paragraphs, updates = recorded()
     paragraphs["p"] = Text("abc")
     paragraphs["p"].insert_embed(0, {"e": 1})
     del paragraphs["p"][2:3]  # the "b": the embed is offset 0
-    attribution = Attribution()
-    for number, update in enumerate(updates):
-        attribution.apply(update, Sender.participant(100 + number, number))
-    assert [(run.text, run.sender.delegation_id) for run in attribution.runs["p"]] == [("a", 0), ("c", 2)]
+    assert runs_of_p(updates)[-1] == [("a", 0), ("c", 2)]
 
 
 def test_a_text_with_an_embed_is_never_read_through_its_length_alone() -> None:
     """The embed counts one in the text's length, so the runs' UTF-8 length after a delta can match it
     while they spell a wrong text; once the embed is gone, typing is attributed as before."""
-    doc: Doc[Any] = Doc()
-    updates: list[bytes] = []
-    doc.observe(lambda event: updates.append(event.update))
-    paragraphs = bind(doc)[1]
+    paragraphs, updates = recorded()
     paragraphs["p"] = Text("xy")
     paragraphs["p"].insert(2, "abc")
     paragraphs["p"].insert_embed(0, {"e": 1})
@@ -364,12 +373,7 @@ def test_a_text_with_an_embed_is_never_read_through_its_length_alone() -> None:
     paragraphs["p"].insert(1, "ñ")
     del paragraphs["p"][0:1]  # the embed
     paragraphs["p"].insert(2, "d")
-    attribution = Attribution()
-    texts = []
-    for number, update in enumerate(updates):
-        attribution.apply(update, Sender.participant(100 + number, number))
-        texts.append([(run.text, run.sender.delegation_id) for run in attribution.runs["p"]])
-    assert texts == [
+    assert runs_of_p(updates) == [
         [("xy", 0)],
         [("xy", 0), ("abc", 1)],
         [("xy", 0), ("abc", 1)],
@@ -383,14 +387,8 @@ def test_a_text_with_an_embed_is_never_read_through_its_length_alone() -> None:
 def test_an_embed_that_shifts_offsets_into_a_character_is_carried_not_a_crash() -> None:
     """With an embed before it, a delta's byte offsets cut "ñ" in two in the runs' text: the replay takes
     the text as it is (what came back keeps its author) instead of failing."""
-    doc: Doc[Any] = Doc()
-    updates: list[bytes] = []
-    doc.observe(lambda event: updates.append(event.update))
-    paragraphs = bind(doc)[1]
+    paragraphs, updates = recorded()
     paragraphs["p"] = Text("ñb")
     paragraphs["p"].insert_embed(0, {"e": 1})
     paragraphs["p"].insert(1, "c")  # after the embed: offset 1, inside "ñ" for the runs
-    attribution = Attribution()
-    for number, update in enumerate(updates):
-        attribution.apply(update, Sender.participant(100 + number, number))
-    assert [(run.text, run.sender.delegation_id) for run in attribution.runs["p"]] == [("c", 2), ("ñb", 0)]
+    assert runs_of_p(updates)[-1] == [("c", 2), ("ñb", 0)]
